@@ -1,0 +1,427 @@
+//! What the user is told: the run header (what runs, where output goes, which
+//! layers are enforced), the footer, and `explain`'s full plan. Rows are
+//! `key : value` with aligned colons; `--json` gives the same as JSON.
+
+use crate::plan::{Action, FsAccess, Plan};
+use crate::run::RunOutcome;
+use crate::sys::channel::SetupReport;
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// The one-line non-claim every output carries.
+pub const NON_CLAIM: &str = "not hardened isolation: the workload shares the host kernel; a kernel bug, a declared capability or a host tool it may run can let it out";
+
+/// Where the standard streams go.
+#[derive(Debug, Clone, Serialize)]
+pub struct Destinations {
+    /// stdin.
+    pub stdin: String,
+    /// stdout.
+    pub stdout: String,
+    /// stderr.
+    pub stderr: String,
+}
+
+fn describe_fd(fd: i32) -> String {
+    match std::fs::read_link(format!("/proc/self/fd/{fd}")) {
+        Ok(p) => {
+            let s = p.to_string_lossy().into_owned();
+            if s.starts_with("/dev/pts/") || s.starts_with("/dev/tty") {
+                format!("terminal {s}")
+            } else if s.starts_with("pipe:") {
+                "pipe (inherited)".into()
+            } else if s.starts_with("socket:") {
+                "socket (inherited)".into()
+            } else if s == "/dev/null" {
+                "/dev/null".into()
+            } else {
+                format!("file {s}")
+            }
+        }
+        Err(_) => "closed".into(),
+    }
+}
+
+impl Destinations {
+    /// Describe fds 0-2 of this process (the sandbox inherits exactly these).
+    pub fn of_this_process() -> Self {
+        Destinations {
+            stdin: describe_fd(0),
+            stdout: describe_fd(1),
+            stderr: describe_fd(2),
+        }
+    }
+}
+
+/// Quote argv for display.
+pub fn shell_join(argv: &[String]) -> String {
+    argv.iter()
+        .map(|a| {
+            if !a.is_empty() && a.chars().all(|c| c.is_ascii_alphanumeric() || "-_./=:,+@%".contains(c)) {
+                a.clone()
+            } else {
+                format!("'{}'", a.replace('\'', "'\\''"))
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Align `key : value` rows.
+pub fn rows(pairs: &[(String, String)]) -> String {
+    let w = pairs.iter().map(|(k, _)| k.len()).max().unwrap_or(0);
+    let mut out = String::new();
+    for (k, v) in pairs {
+        out.push_str(&format!("{k:<w$} : {v}\n"));
+    }
+    out
+}
+
+fn net_summary(plan: &Plan) -> String {
+    let n = &plan.landlock.net;
+    if plan.private_net() {
+        "none (private network namespace; TCP denied by Landlock; inet sockets denied by seccomp)".into()
+    } else if !n.restrict_tcp {
+        "host network, UNRESTRICTED (declared full, trust gate on)".into()
+    } else {
+        let ports = |v: &[u16]| {
+            if v.is_empty() {
+                "none".to_string()
+            } else {
+                v.iter().map(|p| p.to_string()).collect::<Vec<_>>().join(",")
+            }
+        };
+        format!(
+            "host network; TCP connect to ports {} and bind to ports {} only (Landlock); UDP not restricted",
+            ports(&n.connect),
+            ports(&n.bind)
+        )
+    }
+}
+
+fn seccomp_summary(plan: &Plan, filters: usize, listener: bool) -> String {
+    let allowed = plan.seccomp.allowed_names();
+    let mut uniq = allowed.clone();
+    uniq.sort_unstable();
+    uniq.dedup();
+    let default = match plan.seccomp.default {
+        Action::Deny { errno } => format!("deny {}", errno_name(errno)),
+        a => format!("{a:?}"),
+    };
+    format!(
+        "enforced: {} filters, {} syscalls allowed, default {}, x32/foreign ABI killed{}",
+        filters,
+        uniq.len(),
+        default,
+        if listener { ", denials notified to the supervisor" } else { "" }
+    )
+}
+
+/// errno name for the few errnos plans use.
+pub fn errno_name(e: i32) -> String {
+    match e {
+        libc::EPERM => "EPERM".into(),
+        libc::EACCES => "EACCES".into(),
+        libc::ENOSYS => "ENOSYS".into(),
+        other => format!("errno {other}"),
+    }
+}
+
+/// Everything the run header says.
+#[derive(Debug, Clone, Serialize)]
+pub struct RunHeader {
+    /// Rows in order.
+    pub rows: Vec<(String, String)>,
+    /// Machine-readable facts.
+    pub facts: BTreeMap<String, serde_json::Value>,
+}
+
+impl RunHeader {
+    /// Build the header from the plan and what the sandbox reported.
+    pub fn new(plan: &Plan, setup: &SetupReport, pids: &str, dest: &Destinations) -> Self {
+        let ll = &setup.landlock;
+        let landlock = format!(
+            "{} (plan ABI {}, kernel ABI {}): {} filesystem rules{}, TCP {}, scopes {}",
+            match ll.status.as_str() {
+                "fully_enforced" => "enforced".to_string(),
+                s => format!("DOWNGRADED ({s}, --best-effort)"),
+            },
+            ll.plan_abi,
+            ll.kernel_abi,
+            ll.fs_rules,
+            if ll.skipped.is_empty() {
+                String::new()
+            } else {
+                format!(" ({} optional paths absent and skipped)", ll.skipped.len())
+            },
+            if plan.landlock.net.restrict_tcp { "restricted" } else { "not restricted" },
+            plan.landlock.scopes.join("+"),
+        );
+        let limits = plan
+            .rlimits
+            .iter()
+            .map(|r| format!("{}={}", r.resource, r.value))
+            .collect::<Vec<_>>()
+            .join(" ");
+        let env = plan.env.iter().map(|(k, _)| k.as_str()).collect::<Vec<_>>().join(" ");
+        let rows: Vec<(String, String)> = vec![
+            ("run".into(), shell_join(&plan.command.argv)),
+            ("program".into(), plan.command.program.display().to_string()),
+            ("cwd".into(), plan.command.cwd.display().to_string()),
+            (
+                "runtime".into(),
+                format!("{} ({}) — {}", plan.runtime.name, plan.runtime.maturity.as_str(), plan.runtime.description),
+            ),
+            ("manifest".into(), plan.runtime.manifest.clone()),
+            ("stdin".into(), dest.stdin.clone()),
+            ("stdout".into(), dest.stdout.clone()),
+            ("stderr".into(), dest.stderr.clone()),
+            (
+                "namespaces".into(),
+                plan.namespaces.iter().map(|n| n.name()).collect::<Vec<_>>().join(", "),
+            ),
+            (
+                "ids".into(),
+                format!("uid {0}->{0} gid {1}->{1}, setgroups denied", plan.id_map.uid, plan.id_map.gid),
+            ),
+            ("landlock".into(), landlock),
+            (
+                "seccomp".into(),
+                seccomp_summary(plan, setup.seccomp_filters, setup.seccomp_listener),
+            ),
+            (
+                "capabilities".into(),
+                format!(
+                    "all dropped (bounding 0..={}, ambient, inheritable, permitted, effective; securebits locked)",
+                    setup.caps_dropped_up_to
+                ),
+            ),
+            ("no_new_privs".into(), if setup.no_new_privs { "set".into() } else { "NOT set".into() }),
+            ("network".into(), net_summary(plan)),
+            ("pids".into(), pids.to_string()),
+            ("limits".into(), limits),
+            ("home".into(), format!("{} (private tmpfs /tmp)", plan.home.display())),
+            ("env".into(), env),
+            ("audit log".into(), "none in this build (denials are returned to the workload, not recorded)".into()),
+            ("not claimed".into(), NON_CLAIM.into()),
+        ];
+        let mut facts = BTreeMap::new();
+        facts.insert("event".into(), serde_json::json!("run.start"));
+        facts.insert("argv".into(), serde_json::json!(plan.command.argv));
+        facts.insert("program".into(), serde_json::json!(plan.command.program));
+        facts.insert("cwd".into(), serde_json::json!(plan.command.cwd));
+        facts.insert("runtime".into(), serde_json::json!(plan.runtime.name));
+        facts.insert("maturity".into(), serde_json::json!(plan.runtime.maturity));
+        facts.insert("destinations".into(), serde_json::json!(dest));
+        facts.insert("namespaces".into(), serde_json::json!(plan.namespaces));
+        facts.insert("landlock".into(), serde_json::json!(setup.landlock));
+        facts.insert(
+            "seccomp".into(),
+            serde_json::json!({"filters": setup.seccomp_filters, "listener": setup.seccomp_listener, "enforced": true}),
+        );
+        facts.insert("capabilities_dropped".into(), serde_json::json!(true));
+        facts.insert("no_new_privs".into(), serde_json::json!(setup.no_new_privs));
+        facts.insert("pids".into(), serde_json::json!(pids));
+        facts.insert("plan_digest".into(), serde_json::json!(plan.digest()));
+        facts.insert("not_claimed".into(), serde_json::json!(NON_CLAIM));
+        RunHeader { rows, facts }
+    }
+}
+
+/// Print the header to stderr.
+pub fn print_header(h: &RunHeader, json: bool) {
+    if json {
+        eprintln!("{}", serde_json::to_string(&h.facts).unwrap_or_default());
+    } else {
+        eprint!("phase1-supervise: sandboxed run\n{}", indent(&rows(&h.rows)));
+    }
+}
+
+/// Print the footer to stderr.
+pub fn print_footer(o: &RunOutcome, json: bool) {
+    let how = match (o.timed_out, o.exit) {
+        (true, _) => "killed: wall-clock limit reached".to_string(),
+        (false, Some(e)) => match (e.code, e.signal) {
+            (Some(c), _) => format!("exited with code {c}"),
+            (None, Some(s)) => format!("killed by signal {s}"),
+            _ => "unknown".into(),
+        },
+        (false, None) => "the sandbox ended before the workload reported".into(),
+    };
+    if json {
+        let v = serde_json::json!({
+            "event": "run.end", "exit": o.exit_code, "how": how,
+            "timed_out": o.timed_out, "pids_limit_hits": o.pids_limit_hits,
+            "status": if o.exit_code == 0 { "ok" } else { "failed" },
+        });
+        eprintln!("{v}");
+    } else {
+        let mut r = vec![("workload".to_string(), how)];
+        if let Some(h) = o.pids_limit_hits.filter(|h| *h > 0) {
+            r.push(("pids limit".into(), format!("hit {h} times (fork failed with EAGAIN)")));
+        }
+        r.push(("status".into(), if o.exit_code == 0 { "ok".into() } else { "failed".into() }));
+        r.push(("exit".into(), o.exit_code.to_string()));
+        eprint!("phase1-supervise: run ended\n{}", indent(&rows(&r)));
+    }
+}
+
+fn indent(s: &str) -> String {
+    s.lines().map(|l| format!("  {l}\n")).collect()
+}
+
+fn access_str(a: &[FsAccess]) -> String {
+    a.iter()
+        .map(|x| match x {
+            FsAccess::Read => "read",
+            FsAccess::Write => "write",
+            FsAccess::Exec => "exec",
+        })
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// `explain`: the whole plan, each rule with its capability.
+pub fn explain_text(plan: &Plan) -> String {
+    let mut out = String::new();
+    let head = vec![
+        ("run".to_string(), shell_join(&plan.command.argv)),
+        ("program".into(), plan.command.program.display().to_string()),
+        ("cwd".into(), plan.command.cwd.display().to_string()),
+        (
+            "runtime".into(),
+            format!("{} ({}) — {}", plan.runtime.name, plan.runtime.maturity.as_str(), plan.runtime.description),
+        ),
+        ("manifest".into(), plan.runtime.manifest.clone()),
+        ("namespaces".into(), plan.namespaces.iter().map(|n| n.name()).collect::<Vec<_>>().join(", ")),
+        (
+            "ids".into(),
+            format!("uid {0}->{0} gid {1}->{1}, setgroups {2}", plan.id_map.uid, plan.id_map.gid, plan.id_map.setgroups),
+        ),
+        ("hostname".into(), plan.hostname.clone()),
+        ("network".into(), net_summary(plan)),
+        (
+            "pids".into(),
+            format!("{} via {}", plan.pids.max, match plan.pids.mechanism {
+                crate::plan::PidsMechanism::Cgroup => "cgroup pids.max",
+                crate::plan::PidsMechanism::RlimitNproc => "RLIMIT_NPROC",
+            }),
+        ),
+        ("timeout".into(), plan.timeout.map(|t| format!("{t} s")).unwrap_or_else(|| "none".into())),
+        ("best effort".into(), if plan.best_effort { "yes: downgraded layers run, loudly".into() } else { "no: a layer that cannot be applied stops the run".into() }),
+        ("plan digest".into(), plan.digest()),
+        ("not claimed".into(), NON_CLAIM.into()),
+    ];
+    out.push_str("phase1-supervise: plan (nothing is run)\n");
+    out.push_str(&indent(&rows(&head)));
+    out.push_str("\nchild setup, in order:\n");
+    out.push_str("  1. id maps (parent writes setgroups=deny, uid_map, gid_map)\n");
+    for (i, m) in plan.mounts.iter().enumerate() {
+        out.push_str(&format!("  2.{} mount {}\n", i + 1, serde_json::to_string(m).unwrap_or_default()));
+    }
+    out.push_str("  3. rlimits:");
+    for r in &plan.rlimits {
+        out.push_str(&format!(" {}={}", r.resource, r.value));
+    }
+    out.push('\n');
+    out.push_str("  4. drop all capabilities (bounding up to cap_last_cap, ambient, inheritable, permitted, effective)\n");
+    out.push_str("  5. no_new_privs\n");
+    out.push_str(&format!("  6. landlock (ABI {}, must be fully enforced)\n", plan.landlock.abi));
+    out.push_str("  7. seccomp (last), then exec\n");
+
+    out.push_str("\nlandlock filesystem rules (everything else is denied):\n");
+    let fs_rows: Vec<(String, String)> = plan
+        .landlock
+        .fs
+        .iter()
+        .map(|r| {
+            (
+                format!("{:<16} {}", access_str(&r.access), r.path.display()),
+                format!("{} [{}{}]", r.capability, r.source, if r.optional { ", optional" } else { "" }),
+            )
+        })
+        .collect();
+    out.push_str(&indent(&rows(&fs_rows)));
+    out.push_str(&format!(
+        "\nlandlock network: TCP {}; connect ports {:?}; bind ports {:?} [{}]\nlandlock scopes: {}\n",
+        if plan.landlock.net.restrict_tcp { "restricted" } else { "not restricted" },
+        plan.landlock.net.connect,
+        plan.landlock.net.bind,
+        plan.landlock.net.capability,
+        plan.landlock.scopes.join(", ")
+    ));
+
+    out.push_str(&format!(
+        "\nseccomp (default: {} for every syscall not allowed below; x32 ABI killed):\n",
+        match plan.seccomp.default {
+            Action::Deny { errno } => format!("deny {}", errno_name(errno)),
+            a => format!("{a:?}"),
+        }
+    ));
+    let mut by_group: BTreeMap<(String, String), Vec<&str>> = BTreeMap::new();
+    let mut cond_rows = Vec::new();
+    for r in &plan.seccomp.rules {
+        if r.when.is_none() && r.action == Action::Allow {
+            by_group
+                .entry((r.group.clone(), r.capability.clone()))
+                .or_default()
+                .push(&r.syscall);
+        } else {
+            let action = match r.action {
+                Action::Allow => "allow".to_string(),
+                Action::Deny { errno } => format!("deny {}", errno_name(errno)),
+                Action::Compat { errno } => format!("return {} (compat)", errno_name(errno)),
+                Action::Kill => "kill".into(),
+            };
+            let when = r.when.map(|w| match w {
+                crate::plan::ArgMatch::Eq { index, value } => format!("arg{index} == {value:#x}"),
+                crate::plan::ArgMatch::AllSet { index, mask } => format!("arg{index} has {mask:#x}"),
+            });
+            cond_rows.push((
+                format!("{action:<18} {}{}", r.syscall, when.map(|w| format!(" if {w}")).unwrap_or_default()),
+                r.capability.clone(),
+            ));
+        }
+    }
+    for ((group, cap), names) in &by_group {
+        out.push_str(&format!("  allow [{cap}; group {group}]: {}\n", names.join(" ")));
+    }
+    out.push_str(&indent(&rows(&cond_rows)));
+    out.push_str("\nenvironment (complete; nothing else is passed):\n");
+    let env_rows: Vec<(String, String)> = plan.env.iter().map(|(k, v)| (k.clone(), redact(k, v))).collect();
+    out.push_str(&indent(&rows(&env_rows)));
+    out
+}
+
+/// Hide values that look like secrets (Phase1 convention: token=, password=).
+pub fn redact(key: &str, value: &str) -> String {
+    let k = key.to_ascii_lowercase();
+    if ["token", "password", "secret", "key"].iter().any(|s| k.contains(s)) {
+        "<redacted>".into()
+    } else {
+        value.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rows_align_colons() {
+        let r = rows(&[("a".into(), "1".into()), ("long key".into(), "2".into())]);
+        assert_eq!(r, "a        : 1\nlong key : 2\n");
+    }
+
+    #[test]
+    fn shell_join_quotes_what_needs_it() {
+        assert_eq!(shell_join(&["sh".into(), "-c".into(), "echo hi".into()]), "sh -c 'echo hi'");
+        assert_eq!(shell_join(&["it's".into()]), "'it'\\''s'");
+    }
+
+    #[test]
+    fn secrets_are_redacted() {
+        assert_eq!(redact("API_TOKEN", "x"), "<redacted>");
+        assert_eq!(redact("LANG", "C"), "C");
+    }
+}

@@ -1,0 +1,9 @@
+//! Applying: the few modules that make syscalls. Everything here acts on the
+//! calling process; what to do is decided in `plan`.
+
+pub mod caps;
+pub mod cgroup;
+pub mod channel;
+pub mod landlock;
+pub mod mounts;
+pub mod process;
