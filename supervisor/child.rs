@@ -71,7 +71,11 @@ pub fn sandbox_init(args: ChildArgs<'_>) -> ! {
         Err(e) => fail(&chan, "mounts", e),
     };
     if let Err(e) = std::env::set_current_dir(&plan.command.cwd) {
-        fail(&chan, "chdir", format!("{}: {e}", plan.command.cwd.display()));
+        fail(
+            &chan,
+            "chdir",
+            format!("{}: {e}", plan.command.cwd.display()),
+        );
     }
     if let Err(e) = process::set_hostname(&plan.hostname) {
         fail(&chan, "hostname", e);
@@ -152,7 +156,11 @@ fn workload(plan: &Plan, filters: &[Filter], chan: &Channel, mut report: SetupRe
     let to_c = |s: &str| CString::new(s.as_bytes()).unwrap_or_default();
     let program = to_c(&plan.command.program.to_string_lossy());
     let argv: Vec<CString> = plan.command.argv.iter().map(|a| to_c(a)).collect();
-    let envp: Vec<CString> = plan.env.iter().map(|(k, v)| to_c(&format!("{k}={v}"))).collect();
+    let envp: Vec<CString> = plan
+        .env
+        .iter()
+        .map(|(k, v)| to_c(&format!("{k}={v}")))
+        .collect();
 
     // Step 6a: seccomp, the last restriction. The listener (if any) is passed
     // to the supervisor before any syscall that could be notified.
@@ -179,7 +187,9 @@ fn workload(plan: &Plan, filters: &[Filter], chan: &Channel, mut report: SetupRe
     if let Err(e) = process::close_fds_except(Some(chan.raw())) {
         fail(chan, "close descriptors", e);
     }
-    let err = nix::unistd::execve(&program, &argv, &envp).err().unwrap_or(nix::Error::EINVAL);
+    let err = nix::unistd::execve(&program, &argv, &envp)
+        .err()
+        .unwrap_or(nix::Error::EINVAL);
     let _ = chan.send(
         &ToParent::ExecFailed {
             errno: err as i32,
@@ -203,9 +213,13 @@ fn init_loop(workload: Pid, chan: &Channel) -> ! {
             loop {
                 match waitpid(None, Some(WaitPidFlag::WNOHANG | WaitPidFlag::__WALL)) {
                     Ok(WaitStatus::StillAlive) | Err(_) => break,
-                    Ok(WaitStatus::Exited(pid, code)) if pid == workload => {
-                        finish(chan, ExitInfo { code: Some(code), signal: None })
-                    }
+                    Ok(WaitStatus::Exited(pid, code)) if pid == workload => finish(
+                        chan,
+                        ExitInfo {
+                            code: Some(code),
+                            signal: None,
+                        },
+                    ),
                     Ok(WaitStatus::Signaled(pid, sig, _)) if pid == workload => finish(
                         chan,
                         ExitInfo {

@@ -72,7 +72,7 @@ struct PlanArgs {
     #[arg(long)]
     best_effort: bool,
     /// The command and its arguments (after `--`).
-    #[arg(required = true, trailing_var_arg = true, allow_hyphen_values = true, num_args = 1.., value_name = "CMD")]
+    #[arg(required = true, trailing_var_arg = true, num_args = 1.., value_name = "CMD")]
     command: Vec<String>,
 }
 
@@ -140,7 +140,9 @@ fn build_plan(a: &PlanArgs) -> Result<Plan, Failure> {
     })?;
     let mut net = None;
     for n in &a.net {
-        net.get_or_insert_with(NetOverride::default).add(n).map_err(bad)?;
+        net.get_or_insert_with(NetOverride::default)
+            .add(n)
+            .map_err(bad)?;
     }
     let abs = |v: &[PathBuf], flag: &str| -> Result<Vec<PathBuf>, Failure> {
         v.iter()
@@ -149,7 +151,10 @@ fn build_plan(a: &PlanArgs) -> Result<Plan, Failure> {
                 if p.exists() {
                     Ok(p)
                 } else {
-                    Err(bad(format!("{flag} {}: no such file or directory", p.display())))
+                    Err(bad(format!(
+                        "{flag} {}: no such file or directory",
+                        p.display()
+                    )))
                 }
             })
             .collect()
@@ -199,7 +204,8 @@ fn cmd_runtimes(a: RuntimesArgs) -> Result<i32, Failure> {
     let policies = Policies::builtin().map_err(bad)?;
     let mut list = Vec::new();
     for name in manifest::builtin_names() {
-        let l = manifest::load(&ManifestSource::default(), name, &policies.group_names()).map_err(bad)?;
+        let l = manifest::load(&ManifestSource::default(), name, &policies.group_names())
+            .map_err(bad)?;
         let m = &l.manifest;
         list.push(serde_json::json!({
             "name": name, "maturity": m.maturity, "description": m.description,
@@ -208,7 +214,10 @@ fn cmd_runtimes(a: RuntimesArgs) -> Result<i32, Failure> {
         }));
     }
     if a.json {
-        println!("{}", serde_json::to_string_pretty(&list).unwrap_or_default());
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&list).unwrap_or_default()
+        );
     } else {
         let rows: Vec<(String, String)> = list
             .iter()

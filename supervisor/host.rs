@@ -191,7 +191,10 @@ mod tests {
         let p = resolve("sh", SYSTEM_PATH, Path::new("/")).expect("sh");
         assert!(p.ends_with("sh"));
         assert!(resolve("definitely-not-a-program-p1", SYSTEM_PATH, Path::new("/")).is_none());
-        assert_eq!(resolve("/bin/sh", "", Path::new("/x")), Some(PathBuf::from("/bin/sh")));
+        assert_eq!(
+            resolve("/bin/sh", "", Path::new("/x")),
+            Some(PathBuf::from("/bin/sh"))
+        );
     }
 
     #[test]

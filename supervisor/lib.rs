@@ -17,6 +17,6 @@ pub mod policy;
 pub mod report;
 pub mod run;
 pub mod seccomp;
-pub mod syscall_table;
 pub mod sys;
+pub mod syscall_table;
 pub mod tomlfile;

@@ -291,7 +291,11 @@ pub fn unknown_variable(value: &str) -> Option<String> {
 }
 
 /// Parse and validate manifest text.
-pub fn parse(file: &str, text: &str, group_names: &[String]) -> Result<LoadedManifest, ManifestError> {
+pub fn parse(
+    file: &str,
+    text: &str,
+    group_names: &[String],
+) -> Result<LoadedManifest, ManifestError> {
     let manifest: Manifest = tomlfile::parse(file, text)?;
     let loaded = LoadedManifest {
         manifest,
@@ -352,7 +356,10 @@ fn validate(l: &LoadedManifest, group_names: &[String]) -> Result<(), ManifestEr
     }
     for (k, v) in &m.env.set {
         if !valid_env_name(k) {
-            return Err(l.invalid(v.span(), format!("`{k}` is not a valid environment variable name")));
+            return Err(l.invalid(
+                v.span(),
+                format!("`{k}` is not a valid environment variable name"),
+            ));
         }
         if let Some(var) = unknown_variable(v.get_ref()) {
             return Err(l.invalid(
@@ -369,9 +376,16 @@ fn validate(l: &LoadedManifest, group_names: &[String]) -> Result<(), ManifestEr
             ));
         }
     }
-    match (m.net.mode, m.net.connect.is_empty() && m.net.bind.is_empty()) {
+    match (
+        m.net.mode,
+        m.net.connect.is_empty() && m.net.bind.is_empty(),
+    ) {
         (NetMode::Tcp, true) => {
-            return Err(invalid_key(l, "net", "net.mode = \"tcp\" needs at least one port in net.connect or net.bind"));
+            return Err(invalid_key(
+                l,
+                "net",
+                "net.mode = \"tcp\" needs at least one port in net.connect or net.bind",
+            ));
         }
         (NetMode::None | NetMode::Full, false) => {
             return Err(invalid_key(
@@ -383,10 +397,18 @@ fn validate(l: &LoadedManifest, group_names: &[String]) -> Result<(), ManifestEr
         _ => {}
     }
     if m.spawn.mode == SpawnMode::Programs && m.spawn.programs.is_empty() {
-        return Err(invalid_key(l, "spawn", "spawn.mode = \"programs\" needs spawn.programs"));
+        return Err(invalid_key(
+            l,
+            "spawn",
+            "spawn.mode = \"programs\" needs spawn.programs",
+        ));
     }
     if m.spawn.mode != SpawnMode::Programs && !m.spawn.programs.is_empty() {
-        return Err(invalid_key(l, "spawn", "spawn.programs is only meaningful with spawn.mode = \"programs\""));
+        return Err(invalid_key(
+            l,
+            "spawn",
+            "spawn.programs is only meaningful with spawn.mode = \"programs\"",
+        ));
     }
     let pids = *m.limits.pids.get_ref();
     if pids < 2 {
@@ -513,13 +535,20 @@ mod tests {
         vec!["ptrace".into(), "io_uring".into()]
     }
 
-    const MINIMAL: &str = "name = \"t\"\ndescription = \"d\"\nmaturity = \"prototype\"\nprograms = [\"sh\"]\n";
+    const MINIMAL: &str =
+        "name = \"t\"\ndescription = \"d\"\nmaturity = \"prototype\"\nprograms = [\"sh\"]\n";
 
     #[test]
     fn builtin_manifests_are_valid() {
         for (name, text) in BUILTIN {
-            parse(&format!("runtimes/{name}.toml (built-in)"), text, &crate::policy::Policies::builtin().expect("policies").group_names())
-                .unwrap_or_else(|e| panic!("{name}: {e}"));
+            parse(
+                &format!("runtimes/{name}.toml (built-in)"),
+                text,
+                &crate::policy::Policies::builtin()
+                    .expect("policies")
+                    .group_names(),
+            )
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
         }
     }
 
@@ -558,7 +587,9 @@ mod tests {
 
     #[test]
     fn name_must_match_file() {
-        let e = parse("other.toml", MINIMAL, &groups()).unwrap_err().to_string();
+        let e = parse("other.toml", MINIMAL, &groups())
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("does not match the file name"), "{e}");
         assert!(e.starts_with("other.toml:1:"), "{e}");
     }
@@ -597,7 +628,12 @@ mod tests {
 
     #[test]
     fn unknown_runtime_lists_known() {
-        let e = load(&ManifestSource::default(), "cobol", &groups()).unwrap_err().to_string();
-        assert!(e.contains("unknown runtime `cobol`") && e.contains("python"), "{e}");
+        let e = load(&ManifestSource::default(), "cobol", &groups())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("unknown runtime `cobol`") && e.contains("python"),
+            "{e}"
+        );
     }
 }

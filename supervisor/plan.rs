@@ -20,7 +20,9 @@ pub const SYSTEM_PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin
 #[derive(Debug, thiserror::Error)]
 pub enum PlanError {
     /// The runtime's maturity forbids running it.
-    #[error("runtime `{runtime}` is `planned`: it has a manifest but is not runnable yet ({file})")]
+    #[error(
+        "runtime `{runtime}` is `planned`: it has a manifest but is not runnable yet ({file})"
+    )]
     NotRunnable {
         /// Runtime.
         runtime: String,
@@ -83,9 +85,9 @@ impl NetOverride {
             "none" => self.mode = Some(NetMode::None),
             "full" => self.mode = Some(NetMode::Full),
             _ => {
-                let (kind, ports) = value
-                    .split_once(':')
-                    .ok_or_else(|| bad("expected none, full, connect:PORT[,PORT] or bind:PORT[,PORT]"))?;
+                let (kind, ports) = value.split_once(':').ok_or_else(|| {
+                    bad("expected none, full, connect:PORT[,PORT] or bind:PORT[,PORT]")
+                })?;
                 let list = ports
                     .split(',')
                     .map(|p| {
@@ -98,7 +100,11 @@ impl NetOverride {
                 match kind {
                     "connect" => self.connect.extend(list),
                     "bind" => self.bind.extend(list),
-                    _ => return Err(bad("expected none, full, connect:PORT[,PORT] or bind:PORT[,PORT]")),
+                    _ => {
+                        return Err(bad(
+                            "expected none, full, connect:PORT[,PORT] or bind:PORT[,PORT]",
+                        ))
+                    }
                 }
                 self.mode = Some(NetMode::Tcp);
             }
@@ -234,10 +240,14 @@ pub enum MountStep {
         /// Size limit, MiB.
         size_mb: u64,
     },
-    /// A host path under the tmpfs, bound back in so declared paths stay visible.
+    /// A declared host path under the tmpfs, bound back in so it stays visible.
+    /// Landlock's rule on /tmp covers it too, so a path not declared writable is
+    /// bound read-only: the kernel then refuses writes there (EROFS).
     CarryOver {
         /// Host path (also the path inside).
         path: PathBuf,
+        /// Declared writable; otherwise the bind is read-only.
+        writable: bool,
     },
     /// The private HOME/TMPDIR directory inside the tmpfs.
     MakeDir {
@@ -578,7 +588,13 @@ fn expand(template: &str, facts: &HostFacts) -> PathBuf {
     )
 }
 
-fn rule(path: PathBuf, access: &[FsAccess], capability: &str, source: String, optional: bool) -> FsRule {
+fn rule(
+    path: PathBuf,
+    access: &[FsAccess],
+    capability: &str,
+    source: String,
+    optional: bool,
+) -> FsRule {
     let mut access = access.to_vec();
     access.sort();
     access.dedup();
@@ -613,7 +629,11 @@ pub fn compile(
 
     // ---- network ------------------------------------------------------------
     let (net_mode, mut connect, mut bind) = match &overrides.net {
-        Some(o) => (o.mode.unwrap_or(m.net.mode), o.connect.clone(), o.bind.clone()),
+        Some(o) => (
+            o.mode.unwrap_or(m.net.mode),
+            o.connect.clone(),
+            o.bind.clone(),
+        ),
         None => (m.net.mode, m.net.connect.clone(), m.net.bind.clone()),
     };
     connect.sort_unstable();
@@ -625,7 +645,11 @@ pub fn compile(
             what: "net full (unrestricted host network)".into(),
         });
     }
-    let net_source = if overrides.net.is_some() { "--net".to_string() } else { format!("{mfile} net") };
+    let net_source = if overrides.net.is_some() {
+        "--net".to_string()
+    } else {
+        format!("{mfile} net")
+    };
 
     // ---- namespaces and id map ------------------------------------------------
     let mut namespaces = vec![
@@ -714,8 +738,18 @@ pub fn compile(
     }
     let declared = [
         (&m.fs.read, &[FsAccess::Read][..], "fs.read", "fs.read"),
-        (&m.fs.write, &[FsAccess::Read, FsAccess::Write][..], "fs.write", "fs.write"),
-        (&m.fs.exec, &[FsAccess::Read, FsAccess::Exec][..], "host.exec", "fs.exec"),
+        (
+            &m.fs.write,
+            &[FsAccess::Read, FsAccess::Write][..],
+            "fs.write",
+            "fs.write",
+        ),
+        (
+            &m.fs.exec,
+            &[FsAccess::Read, FsAccess::Exec][..],
+            "host.exec",
+            "fs.exec",
+        ),
     ];
     for (list, access, cap, key) in declared {
         for p in list {
@@ -723,13 +757,34 @@ pub fn compile(
             let optional = raw.ends_with('?');
             let path = expand(raw.trim_end_matches('?'), facts);
             let line = loaded.at(p.span()).line;
-            fs.push(rule(path, access, cap, format!("{mfile}:{line} {key}"), optional));
+            fs.push(rule(
+                path,
+                access,
+                cap,
+                format!("{mfile}:{line} {key}"),
+                optional,
+            ));
         }
     }
     let flags = [
-        (&overrides.allow_read, &[FsAccess::Read][..], "fs.read", "--allow-read"),
-        (&overrides.allow_write, &[FsAccess::Read, FsAccess::Write][..], "fs.write", "--allow-write"),
-        (&overrides.allow_exec, &[FsAccess::Read, FsAccess::Exec][..], "host.exec", "--allow-exec"),
+        (
+            &overrides.allow_read,
+            &[FsAccess::Read][..],
+            "fs.read",
+            "--allow-read",
+        ),
+        (
+            &overrides.allow_write,
+            &[FsAccess::Read, FsAccess::Write][..],
+            "fs.write",
+            "--allow-write",
+        ),
+        (
+            &overrides.allow_exec,
+            &[FsAccess::Read, FsAccess::Exec][..],
+            "host.exec",
+            "--allow-exec",
+        ),
     ];
     for (list, access, cap, flag) in flags {
         for p in list {
@@ -749,27 +804,40 @@ pub fn compile(
     let home = tmp.join(format!("phase1_{}", facts.nonce));
     let mut mounts = vec![
         MountStep::MakePrivate { path: "/".into() },
-        MountStep::Proc { path: "/proc".into() },
+        MountStep::Proc {
+            path: "/proc".into(),
+        },
         MountStep::Tmpfs {
             path: tmp.clone(),
             size_mb: 1024,
         },
     ];
-    let mut carry: Vec<PathBuf> = fs
-        .iter()
-        .map(|r| r.path.clone())
-        .chain(std::iter::once(facts.cwd.clone()))
-        .filter(|p| is_under(p, &tmp))
-        .collect();
+    // Declared paths under /tmp are carried over; a path is writable when a
+    // declared (non-baseline) write rule covers it. A nested path is bound
+    // separately only when its writability differs from its parent's.
+    let declared_under_tmp: Vec<&FsRule> = fs.iter().filter(|r| is_under(&r.path, &tmp)).collect();
+    let writable = |p: &Path| {
+        declared_under_tmp
+            .iter()
+            .any(|r| r.access.contains(&FsAccess::Write) && p.starts_with(&r.path))
+    };
+    let mut carry: Vec<PathBuf> = declared_under_tmp.iter().map(|r| r.path.clone()).collect();
     carry.sort();
     carry.dedup();
-    // A path beneath another carried path comes along with it.
-    let carry: Vec<PathBuf> = carry
-        .iter()
-        .filter(|p| !carry.iter().any(|q| is_under(p, q)))
-        .cloned()
-        .collect();
-    mounts.extend(carry.into_iter().map(|path| MountStep::CarryOver { path }));
+    let mut carried: Vec<(PathBuf, bool)> = Vec::new();
+    for p in carry {
+        let w = writable(&p);
+        let parent = carried.iter().rev().find(|(q, _)| p.starts_with(q));
+        if parent.is_some_and(|(_, pw)| *pw == w) {
+            continue;
+        }
+        carried.push((p, w));
+    }
+    mounts.extend(
+        carried
+            .into_iter()
+            .map(|(path, writable)| MountStep::CarryOver { path, writable }),
+    );
     mounts.push(MountStep::MakeDir { path: home.clone() });
 
     // ---- seccomp ---------------------------------------------------------------
@@ -782,13 +850,19 @@ pub fn compile(
     if m.spawn.mode != SpawnMode::None {
         groups.push("spawn");
     }
-    let extra: Vec<&str> = m.extra_syscall_groups.iter().map(|g| g.get_ref().as_str()).collect();
+    let extra: Vec<&str> = m
+        .extra_syscall_groups
+        .iter()
+        .map(|g| g.get_ref().as_str())
+        .collect();
     groups.extend(extra.iter().copied());
     groups.sort_unstable();
     groups.dedup();
     let mut rules = Vec::new();
     for gname in &groups {
-        let Some(g) = policies.groups.get(*gname) else { continue };
+        let Some(g) = policies.groups.get(*gname) else {
+            continue;
+        };
         for s in &g.syscalls {
             let name = s.get_ref();
             if let Some(nr) = policy::syscall_nr(name) {
@@ -848,7 +922,14 @@ pub fn compile(
         }
     }
     // clone3 passes its flags in memory the filter cannot read: ENOSYS makes libc use clone.
-    rules.push(cond("clone3", None, Action::Compat { errno: libc::ENOSYS }, "baseline"));
+    rules.push(cond(
+        "clone3",
+        None,
+        Action::Compat {
+            errno: libc::ENOSYS,
+        },
+        "baseline",
+    ));
     rules.push(cond(
         "socket",
         Some(ArgMatch::Eq {
@@ -880,8 +961,16 @@ pub fn compile(
     // ---- landlock net and scopes --------------------------------------------------
     let net = NetRules {
         restrict_tcp: net_mode != NetMode::Full,
-        connect: if net_mode == NetMode::Tcp { connect } else { vec![] },
-        bind: if net_mode == NetMode::Tcp { bind } else { vec![] },
+        connect: if net_mode == NetMode::Tcp {
+            connect
+        } else {
+            vec![]
+        },
+        bind: if net_mode == NetMode::Tcp {
+            bind
+        } else {
+            vec![]
+        },
         capability: format!("host.net ({net_source})"),
     };
     let landlock = LandlockPlan {
@@ -960,7 +1049,10 @@ pub fn compile(
         }
     }
     for (k, v) in &m.env.set {
-        env.insert(k.clone(), expand(v.get_ref(), facts).to_string_lossy().into_owned());
+        env.insert(
+            k.clone(),
+            expand(v.get_ref(), facts).to_string_lossy().into_owned(),
+        );
     }
     for e in &overrides.env {
         let (k, v) = match e.split_once('=') {
@@ -1063,28 +1155,56 @@ mod tests {
         assert!(p.private_net());
         assert_eq!(p.namespaces[0], Namespace::User);
         let fork = policy::syscall_nr("fork").unwrap_or(-1);
-        assert_eq!(p.seccomp.decide(fork, &ZERO, false).action, Action::Deny { errno: libc::EPERM });
+        assert_eq!(
+            p.seccomp.decide(fork, &ZERO, false).action,
+            Action::Deny { errno: libc::EPERM }
+        );
         let clone = policy::syscall_nr("clone").unwrap_or(-1);
         // A plain fork-style clone is denied, a thread is allowed.
         assert_eq!(
-            p.seccomp.decide(clone, &args0(libc::SIGCHLD as u64), false).action,
+            p.seccomp
+                .decide(clone, &args0(libc::SIGCHLD as u64), false)
+                .action,
             Action::Deny { errno: libc::EPERM }
         );
         let thread = (libc::CLONE_THREAD | libc::CLONE_VM | libc::CLONE_SIGHAND) as u64;
-        assert_eq!(p.seccomp.decide(clone, &args0(thread), false).action, Action::Allow);
+        assert_eq!(
+            p.seccomp.decide(clone, &args0(thread), false).action,
+            Action::Allow
+        );
     }
 
     #[test]
     fn shell_plan_allows_fork_but_not_namespaces() {
         let p = plan("shell", &Overrides::default(), &facts());
         let clone = policy::syscall_nr("clone").unwrap_or(-1);
-        assert_eq!(p.seccomp.decide(clone, &args0(libc::SIGCHLD as u64), false).action, Action::Allow);
-        let d = p
-            .seccomp
-            .decide(clone, &args0((libc::CLONE_NEWUSER | libc::SIGCHLD) as u64), false);
+        assert_eq!(
+            p.seccomp
+                .decide(clone, &args0(libc::SIGCHLD as u64), false)
+                .action,
+            Action::Allow
+        );
+        let d = p.seccomp.decide(
+            clone,
+            &args0((libc::CLONE_NEWUSER | libc::SIGCHLD) as u64),
+            false,
+        );
         assert_eq!(d.action, Action::Deny { errno: libc::EPERM });
-        assert_eq!(d.rule.map(|r| r.capability.as_str()), Some("sys.namespaces"));
-        for name in ["unshare", "setns", "mount", "ptrace", "bpf", "keyctl", "perf_event_open", "userfaultfd", "io_uring_setup"] {
+        assert_eq!(
+            d.rule.map(|r| r.capability.as_str()),
+            Some("sys.namespaces")
+        );
+        for name in [
+            "unshare",
+            "setns",
+            "mount",
+            "ptrace",
+            "bpf",
+            "keyctl",
+            "perf_event_open",
+            "userfaultfd",
+            "io_uring_setup",
+        ] {
             let nr = policy::syscall_nr(name).unwrap_or(-1);
             assert_eq!(
                 p.seccomp.decide(nr, &ZERO, false).action,
@@ -1098,23 +1218,41 @@ mod tests {
     fn clone3_is_enosys_and_not_a_denial() {
         let p = plan("shell", &Overrides::default(), &facts());
         let nr = policy::syscall_nr("clone3").unwrap_or(-1);
-        assert_eq!(p.seccomp.decide(nr, &ZERO, true).action, Action::Compat { errno: libc::ENOSYS });
+        assert_eq!(
+            p.seccomp.decide(nr, &ZERO, true).action,
+            Action::Compat {
+                errno: libc::ENOSYS
+            }
+        );
     }
 
     #[test]
     fn x32_numbers_are_killed() {
         let p = plan("shell", &Overrides::default(), &facts());
-        assert_eq!(p.seccomp.decide(0x4000_0000, &ZERO, false).action, Action::Kill);
-        assert_eq!(p.seccomp.decide(0x4000_0000 + 59, &ZERO, true).action, Action::Kill);
+        assert_eq!(
+            p.seccomp.decide(0x4000_0000, &ZERO, false).action,
+            Action::Kill
+        );
+        assert_eq!(
+            p.seccomp.decide(0x4000_0000 + 59, &ZERO, true).action,
+            Action::Kill
+        );
     }
 
     #[test]
     fn inet_sockets_need_net() {
         let socket = policy::syscall_nr("socket").unwrap_or(-1);
         let p = plan("python", &Overrides::default(), &facts());
-        let d = p.seccomp.decide(socket, &args0(libc::AF_INET as u64), false);
+        let d = p
+            .seccomp
+            .decide(socket, &args0(libc::AF_INET as u64), false);
         assert_eq!(d.action, Action::Deny { errno: libc::EPERM });
-        assert_eq!(p.seccomp.decide(socket, &args0(libc::AF_UNIX as u64), false).action, Action::Allow);
+        assert_eq!(
+            p.seccomp
+                .decide(socket, &args0(libc::AF_UNIX as u64), false)
+                .action,
+            Action::Allow
+        );
         let mut net = NetOverride::default();
         net.add("connect:443").expect("net");
         let o = Overrides {
@@ -1126,11 +1264,17 @@ mod tests {
         assert!(p.landlock.net.restrict_tcp);
         assert_eq!(p.landlock.net.connect, vec![443]);
         assert!(p.landlock.net.bind.is_empty());
-        let d = p.seccomp.decide(socket, &args0(libc::AF_INET as u64), false);
+        let d = p
+            .seccomp
+            .decide(socket, &args0(libc::AF_INET as u64), false);
         assert_eq!(d.action, Action::Allow);
         assert_eq!(d.rule.map(|r| r.capability.as_str()), Some("host.net"));
         // Network-only files come with the network.
-        assert!(p.landlock.fs.iter().any(|r| r.path == Path::new("/etc/resolv.conf")));
+        assert!(p
+            .landlock
+            .fs
+            .iter()
+            .any(|r| r.path == Path::new("/etc/resolv.conf")));
     }
 
     #[test]
@@ -1167,24 +1311,43 @@ mod tests {
     fn every_rule_has_a_capability() {
         for name in manifest::builtin_names() {
             let p = plan(name, &Overrides::default(), &facts());
-            assert!(p.landlock.fs.iter().all(|r| !r.capability.is_empty() && !r.source.is_empty()));
-            assert!(p.seccomp.rules.iter().all(|r| !r.capability.is_empty() && r.nr >= 0));
+            assert!(p
+                .landlock
+                .fs
+                .iter()
+                .all(|r| !r.capability.is_empty() && !r.source.is_empty()));
+            assert!(p
+                .seccomp
+                .rules
+                .iter()
+                .all(|r| !r.capability.is_empty() && r.nr >= 0));
         }
     }
 
     #[test]
     fn system_trees_executable_only_with_spawn_any() {
         let p = plan("python", &Overrides::default(), &facts());
-        let usr = p.landlock.fs.iter().find(|r| r.path == Path::new("/usr")).expect("/usr");
+        let usr = p
+            .landlock
+            .fs
+            .iter()
+            .find(|r| r.path == Path::new("/usr"))
+            .expect("/usr");
         assert_eq!(usr.access, vec![FsAccess::Read]);
         // The command itself and the loader are executable.
         assert!(p
             .landlock
             .fs
             .iter()
-            .any(|r| r.path == Path::new("/usr/bin/python3.11") && r.access.contains(&FsAccess::Exec)));
+            .any(|r| r.path == Path::new("/usr/bin/python3.11")
+                && r.access.contains(&FsAccess::Exec)));
         let p = plan("shell", &Overrides::default(), &facts());
-        let usr = p.landlock.fs.iter().find(|r| r.path == Path::new("/usr")).expect("/usr");
+        let usr = p
+            .landlock
+            .fs
+            .iter()
+            .find(|r| r.path == Path::new("/usr"))
+            .expect("/usr");
         assert_eq!(usr.access, vec![FsAccess::Read, FsAccess::Exec]);
         assert_eq!(usr.capability, "proc.spawn");
     }
@@ -1194,7 +1357,10 @@ mod tests {
         for name in manifest::builtin_names() {
             let p = plan(name, &Overrides::default(), &facts());
             assert!(
-                !p.landlock.fs.iter().any(|r| Path::new("/etc/shadow").starts_with(&r.path)),
+                !p.landlock
+                    .fs
+                    .iter()
+                    .any(|r| Path::new("/etc/shadow").starts_with(&r.path)),
                 "{name} grants /etc/shadow"
             );
         }
@@ -1210,7 +1376,11 @@ mod tests {
             .find(|r| r.path == Path::new("/home/u/.rustup"))
             .expect("rustup rule");
         assert!(r.optional);
-        assert!(r.source.contains("rust.toml") && r.source.contains("fs.read"), "{}", r.source);
+        assert!(
+            r.source.contains("rust.toml") && r.source.contains("fs.read"),
+            "{}",
+            r.source
+        );
         let w = p
             .landlock
             .fs
@@ -1218,7 +1388,10 @@ mod tests {
             .find(|r| r.path == Path::new("/work/proj") && r.access.contains(&FsAccess::Write))
             .expect("cwd writable");
         assert!(!w.optional);
-        assert!(p.env.iter().any(|(k, v)| k == "CARGO_HOME" && v == "/home/u/.cargo"));
+        assert!(p
+            .env
+            .iter()
+            .any(|(k, v)| k == "CARGO_HOME" && v == "/home/u/.cargo"));
         let path = &p.env.iter().find(|(k, _)| k == "PATH").expect("PATH").1;
         assert!(path.starts_with("/home/u/.cargo/bin:"), "{path}");
     }
@@ -1229,8 +1402,14 @@ mod tests {
         let keys: Vec<&str> = p.env.iter().map(|(k, _)| k.as_str()).collect();
         assert!(!keys.contains(&"AWS_SECRET_ACCESS_KEY"));
         assert!(keys.contains(&"LANG"));
-        assert!(p.env.iter().any(|(k, v)| k == "HOME" && v == "/tmp/phase1_abc"));
-        assert!(p.env.iter().any(|(k, v)| k == "PHASE1_GUARDED_EXEC" && v == "1"));
+        assert!(p
+            .env
+            .iter()
+            .any(|(k, v)| k == "HOME" && v == "/tmp/phase1_abc"));
+        assert!(p
+            .env
+            .iter()
+            .any(|(k, v)| k == "PHASE1_GUARDED_EXEC" && v == "1"));
         let o = Overrides {
             env: vec!["AWS_SECRET_ACCESS_KEY".into(), "X=1".into()],
             ..Default::default()
@@ -1246,27 +1425,57 @@ mod tests {
     }
 
     #[test]
-    fn paths_under_tmp_are_carried_over_once() {
+    fn paths_under_tmp_are_carried_over_with_their_writability() {
         let mut f = facts();
         f.cwd = "/tmp/proj".into();
         let o = Overrides {
             allow_write: vec!["/tmp/proj/out".into(), "/tmp/other".into()],
+            allow_read: vec!["/tmp/proj/out/sub".into(), "/tmp/proj/docs".into()],
             ..Default::default()
         };
         let p = plan("python", &o, &f);
-        let carried: Vec<&Path> = p
+        let carried: Vec<(&Path, bool)> = p
             .mounts
             .iter()
             .filter_map(|m| match m {
-                MountStep::CarryOver { path } => Some(path.as_path()),
+                MountStep::CarryOver { path, writable } => Some((path.as_path(), *writable)),
                 _ => None,
             })
             .collect();
-        assert_eq!(carried, vec![Path::new("/tmp/other"), Path::new("/tmp/proj")]);
+        // /tmp/proj (${CWD}, read-only) first, the writable /tmp/proj/out on top;
+        // /tmp/proj/docs and /tmp/proj/out/sub come with their parents.
+        assert_eq!(
+            carried,
+            vec![
+                (Path::new("/tmp/other"), true),
+                (Path::new("/tmp/proj"), false),
+                (Path::new("/tmp/proj/out"), true),
+            ]
+        );
         // The tmpfs comes before the carried paths, the private HOME last.
-        let pos = |want: &dyn Fn(&MountStep) -> bool| p.mounts.iter().position(want).unwrap_or(usize::MAX);
-        assert!(pos(&|m| matches!(m, MountStep::Tmpfs { .. })) < pos(&|m| matches!(m, MountStep::CarryOver { .. })));
+        let pos = |want: &dyn Fn(&MountStep) -> bool| {
+            p.mounts.iter().position(want).unwrap_or(usize::MAX)
+        };
+        assert!(
+            pos(&|m| matches!(m, MountStep::Tmpfs { .. }))
+                < pos(&|m| matches!(m, MountStep::CarryOver { .. }))
+        );
         assert!(matches!(p.mounts.last(), Some(MountStep::MakeDir { .. })));
+    }
+
+    #[test]
+    fn undeclared_cwd_under_tmp_is_not_carried() {
+        let mut f = facts();
+        f.cwd = "/tmp/secret".into();
+        let policies = policies();
+        let text =
+            "name = \"t\"\ndescription = \"d\"\nmaturity = \"prototype\"\nprograms = [\"sh\"]\n";
+        let l = manifest::parse("t.toml", text, &policies.group_names()).expect("manifest");
+        let p = compile(&l, &policies, &Overrides::default(), &f).expect("plan");
+        assert!(!p
+            .mounts
+            .iter()
+            .any(|m| matches!(m, MountStep::CarryOver { .. })));
     }
 
     #[test]
@@ -1283,10 +1492,20 @@ mod tests {
     fn pids_mechanism_depends_on_uid() {
         let p = plan("shell", &Overrides::default(), &facts());
         assert_eq!(p.pids.mechanism, PidsMechanism::RlimitNproc);
-        assert!(p.rlimits.iter().any(|r| r.resource == "nproc" && r.value == 64));
+        assert!(p
+            .rlimits
+            .iter()
+            .any(|r| r.resource == "nproc" && r.value == 64));
         let mut f = facts();
         f.uid = 0;
-        let p = plan("shell", &Overrides { pids: Some(10), ..Default::default() }, &f);
+        let p = plan(
+            "shell",
+            &Overrides {
+                pids: Some(10),
+                ..Default::default()
+            },
+            &f,
+        );
         assert_eq!(p.pids.mechanism, PidsMechanism::Cgroup);
         assert_eq!(p.pids.max, 10);
         assert!(!p.rlimits.iter().any(|r| r.resource == "nproc"));
@@ -1298,7 +1517,9 @@ mod tests {
         let text = "name = \"dbg\"\ndescription = \"d\"\nmaturity = \"prototype\"\nprograms = [\"gdb\"]\nextra_syscall_groups = [\"ptrace\"]\n";
         let l = manifest::parse("dbg.toml", text, &policies.group_names()).expect("manifest");
         let p = compile(&l, &policies, &Overrides::default(), &facts()).expect("plan");
-        let d = p.seccomp.decide(policy::syscall_nr("ptrace").unwrap_or(-1), &ZERO, false);
+        let d = p
+            .seccomp
+            .decide(policy::syscall_nr("ptrace").unwrap_or(-1), &ZERO, false);
         assert_eq!(d.action, Action::Allow);
         assert_eq!(d.rule.map(|r| r.capability.as_str()), Some("sys.ptrace"));
     }
@@ -1318,7 +1539,14 @@ mod tests {
         let b = plan("python", &Overrides::default(), &facts());
         assert_eq!(a.digest(), b.digest());
         assert_eq!(a.digest().len(), 64);
-        let c = plan("python", &Overrides { allow_read: vec!["/srv".into()], ..Default::default() }, &facts());
+        let c = plan(
+            "python",
+            &Overrides {
+                allow_read: vec!["/srv".into()],
+                ..Default::default()
+            },
+            &facts(),
+        );
         assert_ne!(a.digest(), c.digest());
     }
 }

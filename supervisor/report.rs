@@ -57,8 +57,26 @@ impl Destinations {
 pub fn shell_join(argv: &[String]) -> String {
     argv.iter()
         .map(|a| {
-            if !a.is_empty() && a.chars().all(|c| c.is_ascii_alphanumeric() || "-_./=:,+@%".contains(c)) {
+            if !a.is_empty()
+                && a.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "-_./=:,+@%".contains(c))
+            {
                 a.clone()
+            } else if a.chars().any(|c| c.is_control()) {
+                // One line per header row: control characters are shown ANSI-C style.
+                let mut q = String::from("$'");
+                for c in a.chars() {
+                    match c {
+                        '\n' => q.push_str("\\n"),
+                        '\t' => q.push_str("\\t"),
+                        '\'' => q.push_str("\\'"),
+                        '\\' => q.push_str("\\\\"),
+                        c if c.is_control() => q.push_str(&format!("\\x{:02x}", c as u32)),
+                        c => q.push(c),
+                    }
+                }
+                q.push('\'');
+                q
             } else {
                 format!("'{}'", a.replace('\'', "'\\''"))
             }
@@ -80,7 +98,8 @@ pub fn rows(pairs: &[(String, String)]) -> String {
 fn net_summary(plan: &Plan) -> String {
     let n = &plan.landlock.net;
     if plan.private_net() {
-        "none (private network namespace; TCP denied by Landlock; inet sockets denied by seccomp)".into()
+        "none (private network namespace; TCP denied by Landlock; inet sockets denied by seccomp)"
+            .into()
     } else if !n.restrict_tcp {
         "host network, UNRESTRICTED (declared full, trust gate on)".into()
     } else {
@@ -88,7 +107,10 @@ fn net_summary(plan: &Plan) -> String {
             if v.is_empty() {
                 "none".to_string()
             } else {
-                v.iter().map(|p| p.to_string()).collect::<Vec<_>>().join(",")
+                v.iter()
+                    .map(|p| p.to_string())
+                    .collect::<Vec<_>>()
+                    .join(",")
             }
         };
         format!(
@@ -113,7 +135,11 @@ fn seccomp_summary(plan: &Plan, filters: usize, listener: bool) -> String {
         filters,
         uniq.len(),
         default,
-        if listener { ", denials notified to the supervisor" } else { "" }
+        if listener {
+            ", denials notified to the supervisor"
+        } else {
+            ""
+        }
     )
 }
 
@@ -154,7 +180,11 @@ impl RunHeader {
             } else {
                 format!(" ({} optional paths absent and skipped)", ll.skipped.len())
             },
-            if plan.landlock.net.restrict_tcp { "restricted" } else { "not restricted" },
+            if plan.landlock.net.restrict_tcp {
+                "restricted"
+            } else {
+                "not restricted"
+            },
             plan.landlock.scopes.join("+"),
         );
         let limits = plan
@@ -163,7 +193,12 @@ impl RunHeader {
             .map(|r| format!("{}={}", r.resource, r.value))
             .collect::<Vec<_>>()
             .join(" ");
-        let env = plan.env.iter().map(|(k, _)| k.as_str()).collect::<Vec<_>>().join(" ");
+        let env = plan
+            .env
+            .iter()
+            .map(|(k, _)| k.as_str())
+            .collect::<Vec<_>>()
+            .join(" ");
         let rows: Vec<(String, String)> = vec![
             ("run".into(), shell_join(&plan.command.argv)),
             ("program".into(), plan.command.program.display().to_string()),
@@ -233,7 +268,10 @@ pub fn print_header(h: &RunHeader, json: bool) {
     if json {
         eprintln!("{}", serde_json::to_string(&h.facts).unwrap_or_default());
     } else {
-        eprint!("phase1-supervise: sandboxed run\n{}", indent(&rows(&h.rows)));
+        eprint!(
+            "phase1-supervise: sandboxed run\n{}",
+            indent(&rows(&h.rows))
+        );
     }
 }
 
@@ -258,9 +296,19 @@ pub fn print_footer(o: &RunOutcome, json: bool) {
     } else {
         let mut r = vec![("workload".to_string(), how)];
         if let Some(h) = o.pids_limit_hits.filter(|h| *h > 0) {
-            r.push(("pids limit".into(), format!("hit {h} times (fork failed with EAGAIN)")));
+            r.push((
+                "pids limit".into(),
+                format!("hit {h} times (fork failed with EAGAIN)"),
+            ));
         }
-        r.push(("status".into(), if o.exit_code == 0 { "ok".into() } else { "failed".into() }));
+        r.push((
+            "status".into(),
+            if o.exit_code == 0 {
+                "ok".into()
+            } else {
+                "failed".into()
+            },
+        ));
         r.push(("exit".into(), o.exit_code.to_string()));
         eprint!("phase1-supervise: run ended\n{}", indent(&rows(&r)));
     }
@@ -290,25 +338,56 @@ pub fn explain_text(plan: &Plan) -> String {
         ("cwd".into(), plan.command.cwd.display().to_string()),
         (
             "runtime".into(),
-            format!("{} ({}) — {}", plan.runtime.name, plan.runtime.maturity.as_str(), plan.runtime.description),
+            format!(
+                "{} ({}) — {}",
+                plan.runtime.name,
+                plan.runtime.maturity.as_str(),
+                plan.runtime.description
+            ),
         ),
         ("manifest".into(), plan.runtime.manifest.clone()),
-        ("namespaces".into(), plan.namespaces.iter().map(|n| n.name()).collect::<Vec<_>>().join(", ")),
+        (
+            "namespaces".into(),
+            plan.namespaces
+                .iter()
+                .map(|n| n.name())
+                .collect::<Vec<_>>()
+                .join(", "),
+        ),
         (
             "ids".into(),
-            format!("uid {0}->{0} gid {1}->{1}, setgroups {2}", plan.id_map.uid, plan.id_map.gid, plan.id_map.setgroups),
+            format!(
+                "uid {0}->{0} gid {1}->{1}, setgroups {2}",
+                plan.id_map.uid, plan.id_map.gid, plan.id_map.setgroups
+            ),
         ),
         ("hostname".into(), plan.hostname.clone()),
         ("network".into(), net_summary(plan)),
         (
             "pids".into(),
-            format!("{} via {}", plan.pids.max, match plan.pids.mechanism {
-                crate::plan::PidsMechanism::Cgroup => "cgroup pids.max",
-                crate::plan::PidsMechanism::RlimitNproc => "RLIMIT_NPROC",
-            }),
+            format!(
+                "{} via {}",
+                plan.pids.max,
+                match plan.pids.mechanism {
+                    crate::plan::PidsMechanism::Cgroup => "cgroup pids.max",
+                    crate::plan::PidsMechanism::RlimitNproc => "RLIMIT_NPROC",
+                }
+            ),
         ),
-        ("timeout".into(), plan.timeout.map(|t| format!("{t} s")).unwrap_or_else(|| "none".into())),
-        ("best effort".into(), if plan.best_effort { "yes: downgraded layers run, loudly".into() } else { "no: a layer that cannot be applied stops the run".into() }),
+        (
+            "timeout".into(),
+            plan.timeout
+                .map(|t| format!("{t} s"))
+                .unwrap_or_else(|| "none".into()),
+        ),
+        (
+            "best effort".into(),
+            if plan.best_effort {
+                "yes: downgraded layers run, loudly".into()
+            } else {
+                "no: a layer that cannot be applied stops the run".into()
+            },
+        ),
         ("plan digest".into(), plan.digest()),
         ("not claimed".into(), NON_CLAIM.into()),
     ];
@@ -317,7 +396,11 @@ pub fn explain_text(plan: &Plan) -> String {
     out.push_str("\nchild setup, in order:\n");
     out.push_str("  1. id maps (parent writes setgroups=deny, uid_map, gid_map)\n");
     for (i, m) in plan.mounts.iter().enumerate() {
-        out.push_str(&format!("  2.{} mount {}\n", i + 1, serde_json::to_string(m).unwrap_or_default()));
+        out.push_str(&format!(
+            "  2.{} mount {}\n",
+            i + 1,
+            serde_json::to_string(m).unwrap_or_default()
+        ));
     }
     out.push_str("  3. rlimits:");
     for r in &plan.rlimits {
@@ -326,7 +409,10 @@ pub fn explain_text(plan: &Plan) -> String {
     out.push('\n');
     out.push_str("  4. drop all capabilities (bounding up to cap_last_cap, ambient, inheritable, permitted, effective)\n");
     out.push_str("  5. no_new_privs\n");
-    out.push_str(&format!("  6. landlock (ABI {}, must be fully enforced)\n", plan.landlock.abi));
+    out.push_str(&format!(
+        "  6. landlock (ABI {}, must be fully enforced)\n",
+        plan.landlock.abi
+    ));
     out.push_str("  7. seccomp (last), then exec\n");
 
     out.push_str("\nlandlock filesystem rules (everything else is denied):\n");
@@ -337,7 +423,12 @@ pub fn explain_text(plan: &Plan) -> String {
         .map(|r| {
             (
                 format!("{:<16} {}", access_str(&r.access), r.path.display()),
-                format!("{} [{}{}]", r.capability, r.source, if r.optional { ", optional" } else { "" }),
+                format!(
+                    "{} [{}{}]",
+                    r.capability,
+                    r.source,
+                    if r.optional { ", optional" } else { "" }
+                ),
             )
         })
         .collect();
@@ -375,20 +466,33 @@ pub fn explain_text(plan: &Plan) -> String {
             };
             let when = r.when.map(|w| match w {
                 crate::plan::ArgMatch::Eq { index, value } => format!("arg{index} == {value:#x}"),
-                crate::plan::ArgMatch::AllSet { index, mask } => format!("arg{index} has {mask:#x}"),
+                crate::plan::ArgMatch::AllSet { index, mask } => {
+                    format!("arg{index} has {mask:#x}")
+                }
             });
             cond_rows.push((
-                format!("{action:<18} {}{}", r.syscall, when.map(|w| format!(" if {w}")).unwrap_or_default()),
+                format!(
+                    "{action:<18} {}{}",
+                    r.syscall,
+                    when.map(|w| format!(" if {w}")).unwrap_or_default()
+                ),
                 r.capability.clone(),
             ));
         }
     }
     for ((group, cap), names) in &by_group {
-        out.push_str(&format!("  allow [{cap}; group {group}]: {}\n", names.join(" ")));
+        out.push_str(&format!(
+            "  allow [{cap}; group {group}]: {}\n",
+            names.join(" ")
+        ));
     }
     out.push_str(&indent(&rows(&cond_rows)));
     out.push_str("\nenvironment (complete; nothing else is passed):\n");
-    let env_rows: Vec<(String, String)> = plan.env.iter().map(|(k, v)| (k.clone(), redact(k, v))).collect();
+    let env_rows: Vec<(String, String)> = plan
+        .env
+        .iter()
+        .map(|(k, v)| (k.clone(), redact(k, v)))
+        .collect();
     out.push_str(&indent(&rows(&env_rows)));
     out
 }
@@ -396,7 +500,10 @@ pub fn explain_text(plan: &Plan) -> String {
 /// Hide values that look like secrets (Phase1 convention: token=, password=).
 pub fn redact(key: &str, value: &str) -> String {
     let k = key.to_ascii_lowercase();
-    if ["token", "password", "secret", "key"].iter().any(|s| k.contains(s)) {
+    if ["token", "password", "secret", "key"]
+        .iter()
+        .any(|s| k.contains(s))
+    {
         "<redacted>".into()
     } else {
         value.to_string()
@@ -415,8 +522,12 @@ mod tests {
 
     #[test]
     fn shell_join_quotes_what_needs_it() {
-        assert_eq!(shell_join(&["sh".into(), "-c".into(), "echo hi".into()]), "sh -c 'echo hi'");
+        assert_eq!(
+            shell_join(&["sh".into(), "-c".into(), "echo hi".into()]),
+            "sh -c 'echo hi'"
+        );
         assert_eq!(shell_join(&["it's".into()]), "'it'\\''s'");
+        assert_eq!(shell_join(&["a\nb'c".into()]), "$'a\\nb\\'c'");
     }
 
     #[test]

@@ -98,7 +98,10 @@ fn start(plan: &Plan, opts: &RunOptions) -> Result<(Started, SetupReport), RunEr
     let init_filter = seccomp::init_filter()?;
     let (parent_end, child_end) = channel::pair()?;
     process::block_signals()?;
-    let ns_flags = plan.namespaces.iter().fold(0, |acc, n| acc | n.clone_flag());
+    let ns_flags = plan
+        .namespaces
+        .iter()
+        .fold(0, |acc, n| acc | n.clone_flag());
     let pid = match process::clone_into(ns_flags)? {
         Forked::Child => {
             drop(parent_end);
@@ -127,12 +130,22 @@ fn start(plan: &Plan, opts: &RunOptions) -> Result<(Started, SetupReport), RunEr
     let (cgroup, pids_status) = match plan.pids.mechanism {
         PidsMechanism::RlimitNproc => (
             None,
-            format!("{} (RLIMIT_NPROC of uid {}, counts all its processes)", plan.pids.max, plan.id_map.uid),
+            format!(
+                "{} (RLIMIT_NPROC of uid {}, counts all its processes)",
+                plan.pids.max, plan.id_map.uid
+            ),
         ),
         PidsMechanism::Cgroup => {
-            match PidsCgroup::create(&opts.cgroup_root, &opts.run_id, plan.pids.max).and_then(|cg| cg.add(pid.as_raw()).map(|_| cg)) {
+            match PidsCgroup::create(&opts.cgroup_root, &opts.run_id, plan.pids.max)
+                .and_then(|cg| cg.add(pid.as_raw()).map(|_| cg))
+            {
                 Ok(cg) => {
-                    let s = format!("{} (cgroup {} pids.max, includes the sandbox init)", plan.pids.max, cg.version);
+                    let s = format!(
+                        "{} (cgroup {} pids.max at {}, includes the sandbox init)",
+                        plan.pids.max,
+                        cg.version,
+                        cg.path.display()
+                    );
                     (Some(cg), s)
                 }
                 Err(e) if plan.best_effort => (None, format!("NOT ENFORCED (--best-effort): {e}")),
@@ -225,12 +238,17 @@ pub fn run(plan: &Plan, opts: &RunOptions) -> Result<RunOutcome, RunError> {
 
 /// Wait for the sandbox: forward signals, enforce the wall-clock limit, collect the exit.
 fn supervise(plan: &Plan, s: &Started) -> Result<RunOutcome, RunError> {
-    let sigfd = SignalFd::with_flags(&process::handled_signals(), SfdFlags::SFD_CLOEXEC | SfdFlags::SFD_NONBLOCK)
-        .map_err(|e| process::ProcessError::Sys {
-            what: "signalfd".into(),
-            source: e.into(),
-        })?;
-    let deadline = plan.timeout.map(|t| Instant::now() + Duration::from_secs(t));
+    let sigfd = SignalFd::with_flags(
+        &process::handled_signals(),
+        SfdFlags::SFD_CLOEXEC | SfdFlags::SFD_NONBLOCK,
+    )
+    .map_err(|e| process::ProcessError::Sys {
+        what: "signalfd".into(),
+        source: e.into(),
+    })?;
+    let deadline = plan
+        .timeout
+        .map(|t| Instant::now() + Duration::from_secs(t));
     let mut exit: Option<ExitInfo> = None;
     let mut chan_open = true;
     let mut timed_out = false;
@@ -238,7 +256,8 @@ fn supervise(plan: &Plan, s: &Started) -> Result<RunOutcome, RunError> {
         let timeout = match deadline {
             Some(d) => {
                 let left = d.saturating_duration_since(Instant::now());
-                PollTimeout::try_from(left.as_millis().min(60_000) as i32).unwrap_or(PollTimeout::MAX)
+                PollTimeout::try_from(left.as_millis().min(60_000) as i32)
+                    .unwrap_or(PollTimeout::MAX)
             }
             None => PollTimeout::NONE,
         };
@@ -260,11 +279,12 @@ fn supervise(plan: &Plan, s: &Started) -> Result<RunOutcome, RunError> {
             }
         }
         let ready = |i: usize, fds: &[PollFd]| {
-            fds.get(i)
-                .and_then(|f| f.revents())
-                .is_some_and(|r| r.intersects(PollFlags::POLLIN | PollFlags::POLLHUP | PollFlags::POLLERR))
+            fds.get(i).and_then(|f| f.revents()).is_some_and(|r| {
+                r.intersects(PollFlags::POLLIN | PollFlags::POLLHUP | PollFlags::POLLERR)
+            })
         };
-        let (pid_ready, sig_ready, chan_ready) = (ready(0, &fds), ready(1, &fds), chan_open && ready(2, &fds));
+        let (pid_ready, sig_ready, chan_ready) =
+            (ready(0, &fds), ready(1, &fds), chan_open && ready(2, &fds));
         drop(fds);
         if chan_ready {
             match s.chan.recv::<ToParent>() {
@@ -293,8 +313,18 @@ fn supervise(plan: &Plan, s: &Started) -> Result<RunOutcome, RunError> {
         }
         if pid_ready {
             match waitpid(s.pid, Some(nix::sys::wait::WaitPidFlag::WNOHANG)) {
-                Ok(WaitStatus::Exited(_, c)) => break ExitInfo { code: Some(c), signal: None },
-                Ok(WaitStatus::Signaled(_, sig, _)) => break ExitInfo { code: None, signal: Some(sig as i32) },
+                Ok(WaitStatus::Exited(_, c)) => {
+                    break ExitInfo {
+                        code: Some(c),
+                        signal: None,
+                    }
+                }
+                Ok(WaitStatus::Signaled(_, sig, _)) => {
+                    break ExitInfo {
+                        code: None,
+                        signal: Some(sig as i32),
+                    }
+                }
                 _ => {}
             }
         }
@@ -326,5 +356,9 @@ fn supervise(plan: &Plan, s: &Started) -> Result<RunOutcome, RunError> {
 
 /// Whether this plan's namespaces need anything this process lacks (informational).
 pub fn namespaces_summary(plan: &Plan) -> String {
-    plan.namespaces.iter().map(|n: &Namespace| n.name()).collect::<Vec<_>>().join(", ")
+    plan.namespaces
+        .iter()
+        .map(|n: &Namespace| n.name())
+        .collect::<Vec<_>>()
+        .join(", ")
 }

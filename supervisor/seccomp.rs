@@ -14,8 +14,8 @@
 
 use crate::plan::{Action, ArgMatch, SeccompPlan, SyscallRule};
 use seccompiler::{
-    sock_filter, BpfProgram, SeccompAction, SeccompCmpArgLen, SeccompCmpOp, SeccompCondition, SeccompFilter,
-    SeccompRule, TargetArch,
+    sock_filter, BpfProgram, SeccompAction, SeccompCmpArgLen, SeccompCmpOp, SeccompCondition,
+    SeccompFilter, SeccompRule, TargetArch,
 };
 use std::collections::BTreeMap;
 use std::os::fd::{FromRawFd, OwnedFd};
@@ -159,9 +159,17 @@ fn build(
     mismatch: SeccompAction,
     matched: SeccompAction,
 ) -> Result<BpfProgram, SeccompError> {
-    let filter = SeccompFilter::new(rules, mismatch, matched, TargetArch::x86_64)
-        .map_err(|source| SeccompError::Build { filter: label, source })?;
-    BpfProgram::try_from(filter).map_err(|source| SeccompError::Build { filter: label, source })
+    let filter =
+        SeccompFilter::new(rules, mismatch, matched, TargetArch::x86_64).map_err(|source| {
+            SeccompError::Build {
+                filter: label,
+                source,
+            }
+        })?;
+    BpfProgram::try_from(filter).map_err(|source| SeccompError::Build {
+        filter: label,
+        source,
+    })
 }
 
 fn is_recorded_deny(r: &SyscallRule, record: bool) -> bool {
@@ -182,7 +190,8 @@ pub fn compile(plan: &SeccompPlan, record: bool) -> Result<Vec<Filter>, SeccompE
     // Deny rules that the default action already expresses are folded into the
     // allowlist (their conditions negated on the allow rules of that syscall).
     let folded = |r: &SyscallRule| {
-        is_recorded_deny(r, record) || matches!(r.action, Action::Deny { errno } if Some(errno) == default_errno)
+        is_recorded_deny(r, record)
+            || matches!(r.action, Action::Deny { errno } if Some(errno) == default_errno)
     };
     let mut allow: BTreeMap<i64, Vec<SeccompRule>> = BTreeMap::new();
     let mut unconditional: BTreeMap<i64, bool> = BTreeMap::new();
@@ -192,7 +201,11 @@ pub fn compile(plan: &SeccompPlan, record: bool) -> Result<Vec<Filter>, SeccompE
             if folded(r) {
                 continue;
             }
-            let entry = overrides.entry(r.action).or_default().entry(r.nr).or_default();
+            let entry = overrides
+                .entry(r.action)
+                .or_default()
+                .entry(r.nr)
+                .or_default();
             if let Some(w) = r.when {
                 entry.push(SeccompRule::new(vec![cond(w).map_err(build_err)?]).map_err(build_err)?);
                 // The allowlist lets exactly this through, so that the override's
@@ -212,7 +225,11 @@ pub fn compile(plan: &SeccompPlan, record: bool) -> Result<Vec<Filter>, SeccompE
             conds.push(cond(w).map_err(build_err)?);
         }
         let mut dropped = false;
-        for d in plan.rules.iter().filter(|d| d.nr == r.nr && d.action != Action::Allow && folded(d)) {
+        for d in plan
+            .rules
+            .iter()
+            .filter(|d| d.nr == r.nr && d.action != Action::Allow && folded(d))
+        {
             match d.when.and_then(negate) {
                 Some(c) => conds.push(c.map_err(build_err)?),
                 // An unconditional (or unnegatable) deny removes the allow rule.
@@ -244,7 +261,15 @@ pub fn compile(plan: &SeccompPlan, record: bool) -> Result<Vec<Filter>, SeccompE
         };
         filters.push(Filter {
             label,
-            program: finish(build(label, rules, SeccompAction::Allow, to_seccompiler(action, record))?, false),
+            program: finish(
+                build(
+                    label,
+                    rules,
+                    SeccompAction::Allow,
+                    to_seccompiler(action, record),
+                )?,
+                false,
+            ),
             listener: false,
         });
     }
@@ -252,7 +277,12 @@ pub fn compile(plan: &SeccompPlan, record: bool) -> Result<Vec<Filter>, SeccompE
     filters.push(Filter {
         label: "allowlist",
         program: finish(
-            build("allowlist", allow, to_seccompiler(plan.default, record), SeccompAction::Allow)?,
+            build(
+                "allowlist",
+                allow,
+                to_seccompiler(plan.default, record),
+                SeccompAction::Allow,
+            )?,
             plan.x32_guard,
         ),
         listener: record,
@@ -263,10 +293,32 @@ pub fn compile(plan: &SeccompPlan, record: bool) -> Result<Vec<Filter>, SeccompE
 /// The sandbox init's own filter: only what init does after forking the workload.
 pub fn init_filter() -> Result<Filter, SeccompError> {
     let names = [
-        "read", "write", "close", "sendmsg", "recvmsg", "wait4", "waitid", "kill", "tgkill",
-        "rt_sigprocmask", "rt_sigtimedwait", "rt_sigaction", "rt_sigreturn", "exit", "exit_group",
-        "getpid", "clock_gettime", "clock_nanosleep", "nanosleep", "poll", "ppoll", "futex",
-        "munmap", "brk", "mmap", "restart_syscall",
+        "read",
+        "write",
+        "close",
+        "sendmsg",
+        "recvmsg",
+        "wait4",
+        "waitid",
+        "kill",
+        "tgkill",
+        "rt_sigprocmask",
+        "rt_sigtimedwait",
+        "rt_sigaction",
+        "rt_sigreturn",
+        "exit",
+        "exit_group",
+        "getpid",
+        "clock_gettime",
+        "clock_nanosleep",
+        "nanosleep",
+        "poll",
+        "ppoll",
+        "futex",
+        "munmap",
+        "brk",
+        "mmap",
+        "restart_syscall",
     ];
     let mut rules = BTreeMap::new();
     for n in names {
@@ -277,7 +329,12 @@ pub fn init_filter() -> Result<Filter, SeccompError> {
     Ok(Filter {
         label: "init",
         program: finish(
-            build("init", rules, SeccompAction::Errno(libc::EPERM as u32), SeccompAction::Allow)?,
+            build(
+                "init",
+                rules,
+                SeccompAction::Errno(libc::EPERM as u32),
+                SeccompAction::Allow,
+            )?,
             true,
         ),
         listener: false,
@@ -343,7 +400,12 @@ pub(crate) mod bpf_eval {
             match code & 0x07 {
                 0x00 => {
                     let off = insn.k as usize;
-                    acc = u32::from_ne_bytes([data[off], data[off + 1], data[off + 2], data[off + 3]]);
+                    acc = u32::from_ne_bytes([
+                        data[off],
+                        data[off + 1],
+                        data[off + 2],
+                        data[off + 3],
+                    ]);
                     pc += 1;
                 }
                 0x04 => {
@@ -364,7 +426,11 @@ pub(crate) mod bpf_eval {
                         0x40 => acc & insn.k != 0,
                         op => panic!("unexpected jump {op:#x}"),
                     };
-                    pc += 1 + if taken { insn.jt as usize } else { insn.jf as usize };
+                    pc += 1 + if taken {
+                        insn.jt as usize
+                    } else {
+                        insn.jf as usize
+                    };
                 }
                 0x06 => return insn.k,
                 c => panic!("unexpected class {c:#x}"),
@@ -391,14 +457,15 @@ pub(crate) mod bpf_eval {
 #[cfg(test)]
 mod tests {
     use super::bpf_eval::{run, stacked, AUDIT_ARCH_X86_64};
-    use seccompiler::sock_filter;
     use super::*;
     use crate::plan::{self, HostFacts, Overrides};
     use crate::policy::Policies;
+    use seccompiler::sock_filter;
 
     fn plan(name: &str) -> crate::plan::Plan {
         let policies = Policies::builtin().expect("policies");
-        let l = crate::manifest::load(&Default::default(), name, &policies.group_names()).expect("manifest");
+        let l = crate::manifest::load(&Default::default(), name, &policies.group_names())
+            .expect("manifest");
         let facts = HostFacts {
             cwd: "/w".into(),
             home: "/h".into(),
@@ -446,7 +513,8 @@ mod tests {
             let p = plan(name);
             for record in [false, true] {
                 let filters = compile(&p.seccomp, record).expect("compile");
-                let progs: Vec<&[sock_filter]> = filters.iter().map(|f| f.program.as_slice()).collect();
+                let progs: Vec<&[sock_filter]> =
+                    filters.iter().map(|f| f.program.as_slice()).collect();
                 for nr in (0..480).chain([0x4000_0000, 0x4000_0000 + 59]) {
                     for a in &arg_patterns {
                         let args = [*a, 0, 0, 0, 0, 0];
@@ -469,9 +537,18 @@ mod tests {
             let fwd: Vec<&[sock_filter]> = filters.iter().map(|f| f.program.as_slice()).collect();
             let rev: Vec<&[sock_filter]> = fwd.iter().rev().copied().collect();
             for nr in 0..480 {
-                for a in [0u64, libc::SIGCHLD as u64, libc::AF_INET as u64, libc::CLONE_NEWUSER as u64] {
+                for a in [
+                    0u64,
+                    libc::SIGCHLD as u64,
+                    libc::AF_INET as u64,
+                    libc::CLONE_NEWUSER as u64,
+                ] {
                     let args = [a, 0, 0, 0, 0, 0];
-                    assert_eq!(stacked(&fwd, nr, &args), stacked(&rev, nr, &args), "nr={nr} a={a:#x}");
+                    assert_eq!(
+                        stacked(&fwd, nr, &args),
+                        stacked(&rev, nr, &args),
+                        "nr={nr} a={a:#x}"
+                    );
                 }
             }
         }
@@ -483,10 +560,18 @@ mod tests {
         let f = compile(&p.seccomp, false).expect("compile");
         let allow = &f.last().expect("allowlist").program;
         const AUDIT_ARCH_I386: u32 = 0x4000_0003;
-        assert_eq!(run(allow, 0, AUDIT_ARCH_I386, &[0; 6]), SECCOMP_RET_KILL_PROCESS);
+        assert_eq!(
+            run(allow, 0, AUDIT_ARCH_I386, &[0; 6]),
+            SECCOMP_RET_KILL_PROCESS
+        );
         assert_eq!(run(allow, 0, AUDIT_ARCH_X86_64, &[0; 6]), 0x7fff_0000);
         assert_eq!(
-            run(allow, crate::policy::syscall_nr("seccomp").unwrap_or(-1), AUDIT_ARCH_X86_64, &[0; 6]),
+            run(
+                allow,
+                crate::policy::syscall_nr("seccomp").unwrap_or(-1),
+                AUDIT_ARCH_X86_64,
+                &[0; 6]
+            ),
             0x0005_0000 | libc::EPERM as u32,
             "the allowlist denies seccomp(2), so it must be installed last"
         );
@@ -499,20 +584,39 @@ mod tests {
         let (last, rest) = f.split_last().expect("filters");
         assert!(last.listener && last.label == "allowlist");
         assert!(rest.iter().all(|f| !f.listener));
-        let notif = f.iter().flat_map(|f| &f.program).filter(|i| i.k == SECCOMP_RET_USER_NOTIF).count();
+        let notif = f
+            .iter()
+            .flat_map(|f| &f.program)
+            .filter(|i| i.k == SECCOMP_RET_USER_NOTIF)
+            .count();
         assert!(notif > 0);
-        assert!(f.iter().flat_map(|f| &f.program).all(|i| i.k != (SECCOMP_RET_TRACE | NOTIFY_MARK)));
+        assert!(f
+            .iter()
+            .flat_map(|f| &f.program)
+            .all(|i| i.k != (SECCOMP_RET_TRACE | NOTIFY_MARK)));
         let f = compile(&p.seccomp, false).expect("compile");
         assert!(f.iter().all(|f| !f.listener));
-        assert!(f.iter().flat_map(|f| &f.program).all(|i| i.k != SECCOMP_RET_USER_NOTIF));
+        assert!(f
+            .iter()
+            .flat_map(|f| &f.program)
+            .all(|i| i.k != SECCOMP_RET_USER_NOTIF));
     }
 
     #[test]
     fn init_filter_allows_only_init_calls() {
         let f = init_filter().expect("init");
         let nr = |n| crate::policy::syscall_nr(n).unwrap_or(-1);
-        assert_eq!(run(&f.program, nr("wait4"), AUDIT_ARCH_X86_64, &[0; 6]), 0x7fff_0000);
-        assert_eq!(run(&f.program, nr("execve"), AUDIT_ARCH_X86_64, &[0; 6]), 0x0005_0000 | libc::EPERM as u32);
-        assert_eq!(run(&f.program, 0x4000_0001, AUDIT_ARCH_X86_64, &[0; 6]), SECCOMP_RET_KILL_PROCESS);
+        assert_eq!(
+            run(&f.program, nr("wait4"), AUDIT_ARCH_X86_64, &[0; 6]),
+            0x7fff_0000
+        );
+        assert_eq!(
+            run(&f.program, nr("execve"), AUDIT_ARCH_X86_64, &[0; 6]),
+            0x0005_0000 | libc::EPERM as u32
+        );
+        assert_eq!(
+            run(&f.program, 0x4000_0001, AUDIT_ARCH_X86_64, &[0; 6]),
+            SECCOMP_RET_KILL_PROCESS
+        );
     }
 }

@@ -64,7 +64,11 @@ fn main() {
                 1
             }
         },
-        "write" => match std::fs::OpenOptions::new().create(true).append(true).open(arg(1)) {
+        "write" => match std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(arg(1))
+        {
             Ok(mut f) => {
                 let _ = f.write_all(b"probe\n");
                 report(0)
@@ -114,7 +118,9 @@ fn main() {
         "mount-tmpfs" => {
             let (src, tgt, fs) = (cstr("tmpfs"), cstr("/tmp"), cstr("tmpfs"));
             // SAFETY: all pointers are valid NUL-terminated strings or NULL.
-            report(unsafe { libc::mount(src.as_ptr(), tgt.as_ptr(), fs.as_ptr(), 0, std::ptr::null()) } as i64)
+            report(unsafe {
+                libc::mount(src.as_ptr(), tgt.as_ptr(), fs.as_ptr(), 0, std::ptr::null())
+            } as i64)
         }
         "ptrace" => {
             let pid: i32 = arg(1).parse().unwrap_or(1);
@@ -134,9 +140,19 @@ fn main() {
         "status" => {
             let s = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
             for l in s.lines() {
-                if ["CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb", "NoNewPrivs", "Seccomp:", "Uid", "Gid"]
-                    .iter()
-                    .any(|k| l.starts_with(k))
+                if [
+                    "CapInh",
+                    "CapPrm",
+                    "CapEff",
+                    "CapBnd",
+                    "CapAmb",
+                    "NoNewPrivs",
+                    "Seccomp:",
+                    "Uid",
+                    "Gid",
+                ]
+                .iter()
+                .any(|k| l.starts_with(k))
                 {
                     println!("{l}");
                 }
@@ -145,16 +161,27 @@ fn main() {
             0
         }
         "fds" => {
-            let dir = std::fs::read_dir("/proc/self/fd").map(|d| d.filter_map(|e| e.ok()).count()).unwrap_or(0);
+            let dir = std::fs::read_dir("/proc/self/fd")
+                .map(|d| d.filter_map(|e| e.ok()).count())
+                .unwrap_or(0);
             // One of the entries is the directory handle read_dir holds.
             let mut fds: Vec<i32> = std::fs::read_dir("/proc/self/fd")
-                .map(|d| d.filter_map(|e| e.ok()?.file_name().to_str()?.parse().ok()).collect())
+                .map(|d| {
+                    d.filter_map(|e| e.ok()?.file_name().to_str()?.parse().ok())
+                        .collect()
+                })
                 .unwrap_or_default();
             fds.sort();
             let _ = dir;
             // The listing opens one descriptor itself: the highest one.
             fds.pop();
-            println!("fds={}", fds.iter().map(|f| f.to_string()).collect::<Vec<_>>().join(","));
+            println!(
+                "fds={}",
+                fds.iter()
+                    .map(|f| f.to_string())
+                    .collect::<Vec<_>>()
+                    .join(",")
+            );
             0
         }
         "fork" => {

@@ -39,16 +39,26 @@ pub fn last_cap(proc_root: &Path) -> Result<u32, CapsError> {
         path: path.display().to_string(),
         message: e.to_string(),
     })?;
-    text.trim().parse().map_err(|e: std::num::ParseIntError| CapsError::LastCap {
-        path: path.display().to_string(),
-        message: e.to_string(),
-    })
+    text.trim()
+        .parse()
+        .map_err(|e: std::num::ParseIntError| CapsError::LastCap {
+            path: path.display().to_string(),
+            message: e.to_string(),
+        })
 }
 
 fn prctl(step: &str, op: libc::c_int, arg: libc::c_ulong) -> Result<(), CapsError> {
     // SAFETY: the prctl operations used here (CAPBSET_DROP, SET_SECUREBITS,
     // CAP_AMBIENT) take integer arguments only and touch no user memory.
-    let rc = unsafe { libc::prctl(op, arg, 0 as libc::c_ulong, 0 as libc::c_ulong, 0 as libc::c_ulong) };
+    let rc = unsafe {
+        libc::prctl(
+            op,
+            arg,
+            0 as libc::c_ulong,
+            0 as libc::c_ulong,
+            0 as libc::c_ulong,
+        )
+    };
     if rc < 0 {
         return Err(CapsError::Drop {
             step: step.to_string(),
@@ -81,7 +91,11 @@ pub fn drop_all(last_cap: u32) -> Result<(), CapsError> {
             | SECBIT_NO_CAP_AMBIENT_RAISE_LOCKED,
     )?;
     for cap in 0..=last_cap {
-        prctl(&format!("dropping capability {cap} from the bounding set"), libc::PR_CAPBSET_DROP, cap as libc::c_ulong)?;
+        prctl(
+            &format!("dropping capability {cap} from the bounding set"),
+            libc::PR_CAPBSET_DROP,
+            cap as libc::c_ulong,
+        )?;
     }
     caps::clear(None, CapSet::Ambient).map_err(|e| CapsError::Clear {
         set: "ambient",

@@ -55,7 +55,9 @@ fn parent_dir(root: &Path) -> Result<(PathBuf, &'static str), CgroupError> {
     if v1.join("cgroup.procs").exists() {
         return Ok((v1, "v1"));
     }
-    Err(CgroupError::NoController { root: root.to_path_buf() })
+    Err(CgroupError::NoController {
+        root: root.to_path_buf(),
+    })
 }
 
 impl PidsCgroup {
@@ -89,7 +91,7 @@ impl Drop for PidsCgroup {
     fn drop(&mut self) {
         // The sandbox's processes are gone once init is reaped; the kernel may
         // take a moment to release the cgroup.
-        for _ in 0..50 {
+        for _ in 0..200 {
             if std::fs::remove_dir(&self.path).is_ok() {
                 return;
             }
@@ -117,7 +119,10 @@ mod tests {
     fn no_controller_is_an_error() {
         let dir = std::env::temp_dir().join(format!("p1cg-none-{}", std::process::id()));
         std::fs::create_dir_all(&dir).expect("mkdir");
-        assert!(matches!(parent_dir(&dir), Err(CgroupError::NoController { .. })));
+        assert!(matches!(
+            parent_dir(&dir),
+            Err(CgroupError::NoController { .. })
+        ));
         std::fs::remove_dir_all(&dir).ok();
     }
 }

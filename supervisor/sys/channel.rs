@@ -3,8 +3,8 @@
 
 use crate::sys::landlock::LandlockOutcome;
 use nix::sys::socket::{
-    recvmsg, sendmsg, socketpair, AddressFamily, ControlMessage, ControlMessageOwned, MsgFlags, SockFlag,
-    SockType,
+    recvmsg, sendmsg, socketpair, AddressFamily, ControlMessage, ControlMessageOwned, MsgFlags,
+    SockFlag, SockType,
 };
 use serde::{Deserialize, Serialize};
 use std::io::{IoSlice, IoSliceMut};
@@ -116,11 +116,16 @@ pub struct Channel {
 
 /// Create a connected pair (both ends close-on-exec).
 pub fn pair() -> Result<(Channel, Channel), ChannelError> {
-    let (a, b) = socketpair(AddressFamily::Unix, SockType::SeqPacket, None, SockFlag::SOCK_CLOEXEC)
-        .map_err(|source| ChannelError::Sys {
-            what: "socketpair",
-            source,
-        })?;
+    let (a, b) = socketpair(
+        AddressFamily::Unix,
+        SockType::SeqPacket,
+        None,
+        SockFlag::SOCK_CLOEXEC,
+    )
+    .map_err(|source| ChannelError::Sys {
+        what: "socketpair",
+        source,
+    })?;
     Ok((Channel { fd: a }, Channel { fd: b }))
 }
 
@@ -137,11 +142,24 @@ impl Channel {
         let cmsg = [ControlMessage::ScmRights(fds)];
         let cmsgs: &[ControlMessage] = if fds.is_empty() { &[] } else { &cmsg };
         loop {
-            match sendmsg::<()>(self.fd.as_raw_fd(), &iov, cmsgs, MsgFlags::MSG_NOSIGNAL, None) {
+            match sendmsg::<()>(
+                self.fd.as_raw_fd(),
+                &iov,
+                cmsgs,
+                MsgFlags::MSG_NOSIGNAL,
+                None,
+            ) {
                 Ok(_) => return Ok(()),
                 Err(nix::Error::EINTR) => continue,
-                Err(nix::Error::EPIPE) | Err(nix::Error::ECONNRESET) => return Err(ChannelError::Closed),
-                Err(source) => return Err(ChannelError::Sys { what: "sendmsg", source }),
+                Err(nix::Error::EPIPE) | Err(nix::Error::ECONNRESET) => {
+                    return Err(ChannelError::Closed)
+                }
+                Err(source) => {
+                    return Err(ChannelError::Sys {
+                        what: "sendmsg",
+                        source,
+                    })
+                }
             }
         }
     }
@@ -152,7 +170,12 @@ impl Channel {
         let mut cmsg_space = nix::cmsg_space!([RawFd; 4]);
         let (n, fds) = loop {
             let mut iov = [IoSliceMut::new(&mut buf)];
-            match recvmsg::<()>(self.fd.as_raw_fd(), &mut iov, Some(&mut cmsg_space), MsgFlags::MSG_CMSG_CLOEXEC) {
+            match recvmsg::<()>(
+                self.fd.as_raw_fd(),
+                &mut iov,
+                Some(&mut cmsg_space),
+                MsgFlags::MSG_CMSG_CLOEXEC,
+            ) {
                 Ok(msg) => {
                     let mut fds = Vec::new();
                     if let Ok(cmsgs) = msg.cmsgs() {
@@ -169,13 +192,19 @@ impl Channel {
                     break (msg.bytes, fds);
                 }
                 Err(nix::Error::EINTR) => continue,
-                Err(source) => return Err(ChannelError::Sys { what: "recvmsg", source }),
+                Err(source) => {
+                    return Err(ChannelError::Sys {
+                        what: "recvmsg",
+                        source,
+                    })
+                }
             }
         };
         if n == 0 {
             return Err(ChannelError::Closed);
         }
-        let msg = serde_json::from_slice(&buf[..n]).map_err(|e| ChannelError::Decode(e.to_string()))?;
+        let msg =
+            serde_json::from_slice(&buf[..n]).map_err(|e| ChannelError::Decode(e.to_string()))?;
         Ok((msg, fds))
     }
 }
@@ -188,10 +217,26 @@ mod tests {
     fn messages_and_descriptors_cross() {
         let (a, b) = pair().expect("pair");
         let (r, _w) = nix::unistd::pipe().expect("pipe");
-        a.send(&ToParent::Exited { exit: ExitInfo { code: Some(3), signal: None } }, &[r.as_raw_fd()])
-            .expect("send");
+        a.send(
+            &ToParent::Exited {
+                exit: ExitInfo {
+                    code: Some(3),
+                    signal: None,
+                },
+            },
+            &[r.as_raw_fd()],
+        )
+        .expect("send");
         let (msg, fds): (ToParent, _) = b.recv().expect("recv");
-        assert_eq!(msg, ToParent::Exited { exit: ExitInfo { code: Some(3), signal: None } });
+        assert_eq!(
+            msg,
+            ToParent::Exited {
+                exit: ExitInfo {
+                    code: Some(3),
+                    signal: None
+                }
+            }
+        );
         assert_eq!(fds.len(), 1);
         drop(a);
         assert!(matches!(b.recv::<ToParent>(), Err(ChannelError::Closed)));
@@ -199,7 +244,21 @@ mod tests {
 
     #[test]
     fn exit_status_is_shell_style() {
-        assert_eq!(ExitInfo { code: Some(7), signal: None }.status(), 7);
-        assert_eq!(ExitInfo { code: None, signal: Some(9) }.status(), 137);
+        assert_eq!(
+            ExitInfo {
+                code: Some(7),
+                signal: None
+            }
+            .status(),
+            7
+        );
+        assert_eq!(
+            ExitInfo {
+                code: None,
+                signal: Some(9)
+            }
+            .status(),
+            137
+        );
     }
 }

@@ -2,8 +2,8 @@
 
 use crate::plan::{FsAccess, LandlockPlan, LANDLOCK_ABI};
 use ::landlock::{
-    Access, AccessFs, AccessNet, BitFlags, NetPort, PathBeneath, PathFd, RestrictionStatus, Ruleset,
-    RulesetAttr, RulesetCreatedAttr, RulesetStatus, Scope, ABI,
+    Access, AccessFs, AccessNet, BitFlags, NetPort, PathBeneath, PathFd, RestrictionStatus,
+    Ruleset, RulesetAttr, RulesetCreatedAttr, RulesetStatus, Scope, ABI,
 };
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
@@ -163,11 +163,15 @@ pub fn apply(plan: &LandlockPlan, log_new_exec: bool) -> Result<LandlockOutcome,
     }
     let created = created.no_new_privs(false);
     let created = if log_new_exec {
-        created.log_new_exec(true).map_err(rs_err("asking for audit logging"))?
+        created
+            .log_new_exec(true)
+            .map_err(rs_err("asking for audit logging"))?
     } else {
         created
     };
-    let status: RestrictionStatus = created.restrict_self().map_err(rs_err("restricting self"))?;
+    let status: RestrictionStatus = created
+        .restrict_self()
+        .map_err(rs_err("restricting self"))?;
     Ok(LandlockOutcome {
         status: match status.ruleset {
             RulesetStatus::FullyEnforced => "fully_enforced",
@@ -194,7 +198,11 @@ mod tests {
         assert!(r.contains(AccessFs::ReadFile));
         assert!(!r.contains(AccessFs::WriteFile));
         let w = rights(&[FsAccess::Read, FsAccess::Write]);
-        assert!(w.contains(AccessFs::WriteFile) && w.contains(AccessFs::Truncate) && !w.contains(AccessFs::Execute));
+        assert!(
+            w.contains(AccessFs::WriteFile)
+                && w.contains(AccessFs::Truncate)
+                && !w.contains(AccessFs::Execute)
+        );
         assert!(rights(&[FsAccess::Exec]).contains(AccessFs::Execute));
     }
 }

@@ -30,15 +30,50 @@ pub enum MountError {
 }
 
 fn open_path(path: &Path) -> Result<OwnedFd, MountError> {
-    nix::fcntl::open(path, nix::fcntl::OFlag::O_PATH | nix::fcntl::OFlag::O_CLOEXEC, nix::sys::stat::Mode::empty())
-        .map(|fd| {
-            // SAFETY: `open` returned a new descriptor that nothing else owns.
-            unsafe { <OwnedFd as std::os::fd::FromRawFd>::from_raw_fd(fd) }
-        })
-        .map_err(|e| MountError::Prepare {
+    nix::fcntl::open(
+        path,
+        nix::fcntl::OFlag::O_PATH | nix::fcntl::OFlag::O_CLOEXEC,
+        nix::sys::stat::Mode::empty(),
+    )
+    .map(|fd| {
+        // SAFETY: `open` returned a new descriptor that nothing else owns.
+        unsafe { <OwnedFd as std::os::fd::FromRawFd>::from_raw_fd(fd) }
+    })
+    .map_err(|e| MountError::Prepare {
+        path: path.to_path_buf(),
+        source: e.into(),
+    })
+}
+
+/// Remount a bind mount read-only, keeping the flags the kernel locks for
+/// mounts inherited from a more privileged namespace (nosuid, nodev, noexec, atime).
+fn remount_read_only(path: &Path) -> Result<(), MountError> {
+    use nix::sys::statvfs::{statvfs, FsFlags};
+    let st = statvfs(path).map_err(|e| MountError::Prepare {
+        path: path.to_path_buf(),
+        source: e.into(),
+    })?;
+    let f = st.flags();
+    let mut flags = MsFlags::MS_BIND | MsFlags::MS_REMOUNT | MsFlags::MS_RDONLY;
+    for (have, want) in [
+        (FsFlags::ST_NOSUID, MsFlags::MS_NOSUID),
+        (FsFlags::ST_NODEV, MsFlags::MS_NODEV),
+        (FsFlags::ST_NOEXEC, MsFlags::MS_NOEXEC),
+        (FsFlags::ST_NOATIME, MsFlags::MS_NOATIME),
+        (FsFlags::ST_NODIRATIME, MsFlags::MS_NODIRATIME),
+        (FsFlags::ST_RELATIME, MsFlags::MS_RELATIME),
+    ] {
+        if f.contains(have) {
+            flags |= want;
+        }
+    }
+    mount(None::<&str>, path, None::<&str>, flags, None::<&str>).map_err(|source| {
+        MountError::Mount {
+            step: "read-only remount",
             path: path.to_path_buf(),
-            source: e.into(),
-        })
+            source,
+        }
+    })
 }
 
 /// Apply the steps in order; returns one line per step for the setup report.
@@ -46,7 +81,7 @@ pub fn apply(steps: &[MountStep]) -> Result<Vec<String>, MountError> {
     // Paths carried over must be opened before a tmpfs hides them.
     let mut carried: BTreeMap<PathBuf, (OwnedFd, bool)> = BTreeMap::new();
     for step in steps {
-        if let MountStep::CarryOver { path } = step {
+        if let MountStep::CarryOver { path, .. } = step {
             carried.insert(path.clone(), (open_path(path)?, path.is_dir()));
         }
     }
@@ -54,12 +89,18 @@ pub fn apply(steps: &[MountStep]) -> Result<Vec<String>, MountError> {
     for step in steps {
         match step {
             MountStep::MakePrivate { path } => {
-                mount(None::<&str>, path, None::<&str>, MsFlags::MS_REC | MsFlags::MS_PRIVATE, None::<&str>)
-                    .map_err(|source| MountError::Mount {
-                        step: "make-rprivate",
-                        path: path.clone(),
-                        source,
-                    })?;
+                mount(
+                    None::<&str>,
+                    path,
+                    None::<&str>,
+                    MsFlags::MS_REC | MsFlags::MS_PRIVATE,
+                    None::<&str>,
+                )
+                .map_err(|source| MountError::Mount {
+                    step: "make-rprivate",
+                    path: path.clone(),
+                    source,
+                })?;
                 done.push(format!("{} rprivate", path.display()));
             }
             MountStep::Proc { path } => {
@@ -93,15 +134,17 @@ pub fn apply(steps: &[MountStep]) -> Result<Vec<String>, MountError> {
                 })?;
                 done.push(format!("{} tmpfs {size_mb} MiB (private)", path.display()));
             }
-            MountStep::CarryOver { path } => {
-                let Some((fd, is_dir)) = carried.get(path) else { continue };
+            MountStep::CarryOver { path, writable } => {
+                let Some((fd, is_dir)) = carried.get(path) else {
+                    continue;
+                };
                 let prep = |source| MountError::Prepare {
                     path: path.clone(),
                     source,
                 };
                 if *is_dir {
                     std::fs::create_dir_all(path).map_err(prep)?;
-                } else {
+                } else if !path.exists() {
                     if let Some(parent) = path.parent() {
                         std::fs::create_dir_all(parent).map_err(prep)?;
                     }
@@ -120,7 +163,14 @@ pub fn apply(steps: &[MountStep]) -> Result<Vec<String>, MountError> {
                     path: path.clone(),
                     source,
                 })?;
-                done.push(format!("{} bound from the host (declared path under /tmp)", path.display()));
+                if !*writable {
+                    remount_read_only(path)?;
+                }
+                done.push(format!(
+                    "{} bound from the host ({}; declared path under /tmp)",
+                    path.display(),
+                    if *writable { "read-write" } else { "read-only" }
+                ));
             }
             MountStep::MakeDir { path } => {
                 std::fs::create_dir_all(path).map_err(|source| MountError::Prepare {
@@ -128,12 +178,12 @@ pub fn apply(steps: &[MountStep]) -> Result<Vec<String>, MountError> {
                     source,
                 })?;
                 use std::os::unix::fs::PermissionsExt;
-                std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o700)).map_err(|source| {
-                    MountError::Prepare {
+                std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o700)).map_err(
+                    |source| MountError::Prepare {
                         path: path.clone(),
                         source,
-                    }
-                })?;
+                    },
+                )?;
                 done.push(format!("{} private HOME/TMPDIR", path.display()));
             }
         }

@@ -80,7 +80,15 @@ pub fn write_id_maps(pid: Pid, map: &IdMap) -> Result<(), ProcessError> {
 /// Ask for SIGKILL when the parent dies.
 pub fn set_parent_death_signal() -> Result<(), ProcessError> {
     // SAFETY: PR_SET_PDEATHSIG takes an integer signal number; no memory is touched.
-    let rc = unsafe { libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL as libc::c_ulong, 0, 0, 0) };
+    let rc = unsafe {
+        libc::prctl(
+            libc::PR_SET_PDEATHSIG,
+            libc::SIGKILL as libc::c_ulong,
+            0,
+            0,
+            0,
+        )
+    };
     if rc < 0 {
         return Err(last("prctl(PR_SET_PDEATHSIG)"));
     }
@@ -173,22 +181,25 @@ pub fn handled_signals() -> SigSet {
 /// Block the handled signals (they are then read with sigwaitinfo or a signalfd).
 pub fn block_signals() -> Result<SigSet, ProcessError> {
     let mut old = SigSet::empty();
-    nix::sys::signal::sigprocmask(nix::sys::signal::SigmaskHow::SIG_BLOCK, Some(&handled_signals()), Some(&mut old))
-        .map_err(|e| ProcessError::Sys {
-            what: "sigprocmask".into(),
-            source: e.into(),
-        })?;
+    nix::sys::signal::sigprocmask(
+        nix::sys::signal::SigmaskHow::SIG_BLOCK,
+        Some(&handled_signals()),
+        Some(&mut old),
+    )
+    .map_err(|e| ProcessError::Sys {
+        what: "sigprocmask".into(),
+        source: e.into(),
+    })?;
     Ok(old)
 }
 
 /// Restore a signal mask and default dispositions (before exec).
 pub fn restore_signals(mask: &SigSet) -> Result<(), ProcessError> {
-    nix::sys::signal::sigprocmask(nix::sys::signal::SigmaskHow::SIG_SETMASK, Some(mask), None).map_err(|e| {
-        ProcessError::Sys {
+    nix::sys::signal::sigprocmask(nix::sys::signal::SigmaskHow::SIG_SETMASK, Some(mask), None)
+        .map_err(|e| ProcessError::Sys {
             what: "sigprocmask".into(),
             source: e.into(),
-        }
-    })
+        })
 }
 
 /// A signal with its origin.
