@@ -101,12 +101,18 @@ pub fn sandbox_init(args: ChildArgs<'_>) -> ! {
         fail(&chan, "no_new_privs", e);
     }
 
-    // Step 5: Landlock. Fully enforced, or refuse unless --best-effort.
-    let ll = match landlock::apply(&plan.landlock, landlock_log) {
-        Ok(o) => o,
-        Err(e) => fail(&chan, "landlock", e),
+    // Step 5: Landlock. Fully enforced, or refuse unless --best-effort. In
+    // dry-run it is not applied: the supervisor checks accesses against the
+    // same rules and records would-be denials.
+    let ll = if plan.dry_run {
+        landlock::LandlockOutcome::not_applied()
+    } else {
+        match landlock::apply(&plan.landlock, landlock_log) {
+            Ok(o) => o,
+            Err(e) => fail(&chan, "landlock", e),
+        }
     };
-    if !ll.fully_enforced() && !plan.best_effort {
+    if !plan.dry_run && !ll.fully_enforced() && !plan.best_effort {
         fail(
             &chan,
             "landlock",

@@ -8,10 +8,13 @@
 //!
 //! Not claimed: hardened isolation. The workload shares the host kernel.
 
+pub mod audit;
 pub mod child;
 pub mod cli;
 pub mod host;
+pub mod logs;
 pub mod manifest;
+pub mod monitor;
 pub mod plan;
 pub mod policy;
 pub mod report;

@@ -132,6 +132,8 @@ pub struct Overrides {
     pub timeout: Option<u64>,
     /// `--best-effort`: run even if a layer is downgraded, and say so.
     pub best_effort: bool,
+    /// `--dry-run`: record would-be denials instead of enforcing them.
+    pub dry_run: bool,
 }
 
 /// Facts about the host the plan depends on, gathered by the caller.
@@ -368,6 +370,10 @@ pub enum Action {
     },
     /// Kill the process (non-native ABI).
     Kill,
+    /// Let it run, but notify the supervisor first so it can record it
+    /// (spawns; in dry-run also writes, exec, connect and bind). The reply is
+    /// CONTINUE: this is observation, never a security decision.
+    Observe,
 }
 
 impl Action {
@@ -379,7 +385,8 @@ impl Action {
             // Recorded denials go through SECCOMP_RET_USER_NOTIF, which ranks below ERRNO.
             Action::Deny { .. } if record => 2,
             Action::Deny { .. } => 3,
-            Action::Allow => 0,
+            Action::Observe if record => 1,
+            Action::Observe | Action::Allow => 0,
         }
     }
 }
@@ -436,7 +443,7 @@ impl SeccompPlan {
         let override_rule = self
             .rules
             .iter()
-            .filter(|r| r.action != Action::Allow)
+            .filter(|r| r.action != Action::Allow && (record || r.action != Action::Observe))
             .filter(matching)
             .max_by_key(|r| r.action.precedence(record));
         let allow_rule = self
@@ -564,6 +571,10 @@ pub struct Plan {
     pub timeout: Option<u64>,
     /// Run even when a layer is downgraded (loudly).
     pub best_effort: bool,
+    /// Dry-run: nothing is blocked; Landlock is not applied and every would-be
+    /// denial (seccomp, and filesystem/TCP accesses checked against the
+    /// Landlock rules) is recorded instead.
+    pub dry_run: bool,
 }
 
 impl Plan {
@@ -577,6 +588,105 @@ impl Plan {
     /// Whether the network namespace is private.
     pub fn private_net(&self) -> bool {
         self.namespaces.contains(&Namespace::Net)
+    }
+}
+
+/// Path-changing syscalls checked in dry-run: (name, dirfd argument or -1, path argument).
+pub const DRY_RUN_PATH_OPS: &[(&str, i8, u8)] = &[
+    ("mkdir", -1, 0),
+    ("mkdirat", 0, 1),
+    ("rmdir", -1, 0),
+    ("unlink", -1, 0),
+    ("unlinkat", 0, 1),
+    ("rename", -1, 1),
+    ("renameat", 2, 3),
+    ("renameat2", 2, 3),
+    ("link", -1, 1),
+    ("linkat", 2, 3),
+    ("symlink", -1, 1),
+    ("symlinkat", 1, 2),
+    ("truncate", -1, 0),
+    ("mknod", -1, 0),
+    ("mknodat", 0, 1),
+];
+
+/// Lexically normalise an absolute path (".", "..", repeated slashes).
+pub fn normalize(p: &Path) -> PathBuf {
+    let mut out = PathBuf::from("/");
+    for c in p.components() {
+        match c {
+            std::path::Component::ParentDir => {
+                out.pop();
+            }
+            std::path::Component::Normal(x) => out.push(x),
+            _ => {}
+        }
+    }
+    out
+}
+
+impl LandlockPlan {
+    /// The rule that grants `access` on `path`, if any (what Landlock would
+    /// decide, lexically: symlinks are not resolved).
+    pub fn allows(&self, path: &Path, access: FsAccess) -> Option<&FsRule> {
+        let path = normalize(path);
+        self.fs
+            .iter()
+            .filter(|r| r.access.contains(&access))
+            .find(|r| path.starts_with(normalize(&r.path)))
+    }
+
+    /// Whether a TCP connect (or bind) to `port` is allowed.
+    pub fn allows_tcp(&self, port: u16, bind: bool) -> bool {
+        !self.net.restrict_tcp
+            || if bind {
+                self.net.bind.contains(&port)
+            } else {
+                self.net.connect.contains(&port)
+            }
+    }
+}
+
+/// The capability a denied syscall lacks, and the syscall group that would grant it.
+pub fn missing_capability(
+    policies: &Policies,
+    decision: &Decision<'_>,
+    name: &str,
+    args: &[u64; 6],
+) -> (String, Option<String>) {
+    if let Some(r) = decision.rule {
+        if r.action != Action::Allow {
+            let group = if r.capability == "sys.namespaces" {
+                Some("namespaces".to_string())
+            } else {
+                None
+            };
+            return (r.capability.clone(), group);
+        }
+    }
+    match name {
+        "socket" => {
+            let fam = args[0] as i32;
+            if fam == libc::AF_INET || fam == libc::AF_INET6 || fam == libc::AF_NETLINK {
+                return ("host.net".into(), None);
+            }
+            return (format!("socket family {fam} (not grantable)"), None);
+        }
+        "clone" if args[0] & libc::CLONE_THREAD as u64 == 0 => {
+            return ("proc.spawn".into(), Some("spawn".into()))
+        }
+        _ => {}
+    }
+    match policies
+        .groups
+        .iter()
+        .find(|(_, g)| g.syscalls.iter().any(|s| s.get_ref() == name))
+    {
+        Some((gname, g)) => (g.capability.clone(), Some(gname.clone())),
+        None => (
+            "none: not in any syscall group of policies/syscalls.toml".into(),
+            None,
+        ),
     }
 }
 
@@ -952,6 +1062,45 @@ pub fn compile(
             ));
         }
     }
+    // Spawns are recorded: execve/execveat notify the supervisor, which lets them run.
+    for name in ["execve", "execveat"] {
+        rules.push(cond(name, None, Action::Observe, "audit (spawn record)"));
+    }
+    // Exits are recorded with their status from exit_group (once per process).
+    rules.push(cond(
+        "exit_group",
+        None,
+        Action::Observe,
+        "audit (exit record)",
+    ));
+    if overrides.dry_run {
+        // Dry-run checks these against the Landlock rules in the supervisor.
+        // Read-only opens and stats are hot and are not notified.
+        for (name, flags_arg) in [("open", 1u8), ("openat", 2), ("creat", 9)] {
+            if flags_arg == 9 {
+                rules.push(cond(name, None, Action::Observe, "audit (dry-run check)"));
+                continue;
+            }
+            for bit in [libc::O_WRONLY, libc::O_RDWR, libc::O_CREAT, libc::O_TRUNC] {
+                rules.push(cond(
+                    name,
+                    Some(ArgMatch::AllSet {
+                        index: flags_arg,
+                        mask: bit as u64,
+                    }),
+                    Action::Observe,
+                    "audit (dry-run check)",
+                ));
+            }
+        }
+        for name in DRY_RUN_PATH_OPS
+            .iter()
+            .map(|(n, _, _)| *n)
+            .chain(["openat2", "connect", "bind"])
+        {
+            rules.push(cond(name, None, Action::Observe, "audit (dry-run check)"));
+        }
+    }
     let seccomp = SeccompPlan {
         default: Action::Deny { errno: libc::EPERM },
         rules,
@@ -1104,6 +1253,7 @@ pub fn compile(
         home,
         timeout: overrides.timeout.or(lim.wall_seconds),
         best_effort: overrides.best_effort,
+        dry_run: overrides.dry_run,
     })
 }
 
@@ -1531,6 +1681,133 @@ mod tests {
         let l = manifest::parse("wasm.toml", text, &policies.group_names()).expect("manifest");
         let e = compile(&l, &policies, &Overrides::default(), &facts()).unwrap_err();
         assert!(e.to_string().contains("is `planned`"), "{e}");
+    }
+
+    #[test]
+    fn spawns_are_observed_and_dry_run_observes_writes() {
+        let p = plan("python", &Overrides::default(), &facts());
+        let nr = |n| policy::syscall_nr(n).unwrap_or(-1);
+        assert_eq!(
+            p.seccomp.decide(nr("execve"), &ZERO, true).action,
+            Action::Observe
+        );
+        // Without a listener an observed syscall simply runs.
+        assert_eq!(
+            p.seccomp.decide(nr("execve"), &ZERO, false).action,
+            Action::Allow
+        );
+        // Enforced runs never notify opens.
+        assert_eq!(
+            p.seccomp
+                .decide(nr("openat"), &[0, 0, libc::O_WRONLY as u64, 0, 0, 0], true)
+                .action,
+            Action::Allow
+        );
+        let d = plan(
+            "python",
+            &Overrides {
+                dry_run: true,
+                ..Default::default()
+            },
+            &facts(),
+        );
+        assert!(d.dry_run);
+        let openat = nr("openat");
+        assert_eq!(
+            d.seccomp
+                .decide(openat, &[0, 0, libc::O_RDONLY as u64, 0, 0, 0], true)
+                .action,
+            Action::Allow
+        );
+        for f in [
+            libc::O_WRONLY,
+            libc::O_RDWR | libc::O_CLOEXEC,
+            libc::O_CREAT | libc::O_WRONLY,
+            libc::O_TRUNC,
+        ] {
+            assert_eq!(
+                d.seccomp
+                    .decide(openat, &[0, 0, f as u64, 0, 0, 0], true)
+                    .action,
+                Action::Observe,
+                "flags {f:#x}"
+            );
+        }
+        assert_eq!(
+            d.seccomp.decide(nr("unlinkat"), &ZERO, true).action,
+            Action::Observe
+        );
+        assert_eq!(
+            d.seccomp.decide(nr("connect"), &ZERO, true).action,
+            Action::Observe
+        );
+        // Denials stay denials in the plan; the monitor turns them into would_deny.
+        assert_eq!(
+            d.seccomp.decide(nr("ptrace"), &ZERO, true).action,
+            Action::Deny { errno: libc::EPERM }
+        );
+    }
+
+    #[test]
+    fn landlock_allows_matches_rules_lexically() {
+        let p = plan(
+            "python",
+            &Overrides {
+                allow_write: vec!["/work/out".into()],
+                ..Default::default()
+            },
+            &facts(),
+        );
+        let l = &p.landlock;
+        assert!(l
+            .allows(Path::new("/work/proj/a.py"), FsAccess::Read)
+            .is_some());
+        assert!(l
+            .allows(Path::new("/work/proj/a.py"), FsAccess::Write)
+            .is_none());
+        assert!(l
+            .allows(Path::new("/work/out/x"), FsAccess::Write)
+            .is_some());
+        assert!(l
+            .allows(Path::new("/work/out/../proj/x"), FsAccess::Write)
+            .is_none());
+        assert!(l.allows(Path::new("/etc/shadow"), FsAccess::Read).is_none());
+        assert!(l
+            .allows(Path::new("/tmp/phase1_abc/f"), FsAccess::Write)
+            .is_some());
+        assert!(!l.allows_tcp(443, false));
+    }
+
+    #[test]
+    fn missing_capabilities_are_named() {
+        let pol = policies();
+        let p = plan("python", &Overrides::default(), &facts());
+        let nr = |n: &str| policy::syscall_nr(n).unwrap_or(-1);
+        let cap = |name: &str, args: [u64; 6]| {
+            let d = p.seccomp.decide(nr(name), &args, true);
+            missing_capability(&pol, &d, name, &args)
+        };
+        assert_eq!(
+            cap("ptrace", ZERO),
+            ("sys.ptrace".into(), Some("ptrace".into()))
+        );
+        assert_eq!(cap("socket", args0(libc::AF_INET as u64)).0, "host.net");
+        assert_eq!(
+            cap("clone", args0(libc::SIGCHLD as u64)),
+            ("proc.spawn".into(), Some("spawn".into()))
+        );
+        assert_eq!(
+            cap("fork", ZERO),
+            ("proc.spawn".into(), Some("spawn".into()))
+        );
+        assert_eq!(
+            cap(
+                "clone",
+                args0((libc::CLONE_NEWUSER | libc::CLONE_THREAD) as u64)
+            ),
+            ("sys.namespaces".into(), Some("namespaces".into()))
+        );
+        assert!(cap("kexec_load", ZERO).0.starts_with("none"));
     }
 
     #[test]

@@ -164,29 +164,52 @@ pub struct RunHeader {
 
 impl RunHeader {
     /// Build the header from the plan and what the sandbox reported.
-    pub fn new(plan: &Plan, setup: &SetupReport, pids: &str, dest: &Destinations) -> Self {
+    pub fn new(
+        plan: &Plan,
+        setup: &SetupReport,
+        pids: &str,
+        dest: &Destinations,
+        audit_log: &std::path::Path,
+        session: &str,
+    ) -> Self {
         let ll = &setup.landlock;
-        let landlock = format!(
-            "{} (plan ABI {}, kernel ABI {}): {} filesystem rules{}, TCP {}, scopes {}",
-            match ll.status.as_str() {
-                "fully_enforced" => "enforced".to_string(),
-                s => format!("DOWNGRADED ({s}, --best-effort)"),
-            },
-            ll.plan_abi,
-            ll.kernel_abi,
-            ll.fs_rules,
-            if ll.skipped.is_empty() {
-                String::new()
-            } else {
-                format!(" ({} optional paths absent and skipped)", ll.skipped.len())
-            },
-            if plan.landlock.net.restrict_tcp {
-                "restricted"
-            } else {
-                "not restricted"
-            },
-            plan.landlock.scopes.join("+"),
-        );
+        let landlock = if plan.dry_run {
+            format!(
+                "NOT APPLIED (dry-run; kernel ABI {}): writes, creates, removes, exec and TCP connect/bind outside its {} rules are recorded as would_deny; read-only opens are not checked",
+                ll.kernel_abi,
+                plan.landlock.fs.len()
+            )
+        } else {
+            format!(
+                "{} (plan ABI {}, kernel ABI {}): {} filesystem rules{}, TCP {}, scopes {}",
+                match ll.status.as_str() {
+                    "fully_enforced" => "enforced".to_string(),
+                    s => format!("DOWNGRADED ({s}, --best-effort)"),
+                },
+                ll.plan_abi,
+                ll.kernel_abi,
+                ll.fs_rules,
+                if ll.skipped.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({} optional paths absent and skipped)", ll.skipped.len())
+                },
+                if plan.landlock.net.restrict_tcp {
+                    "restricted"
+                } else {
+                    "not restricted"
+                },
+                plan.landlock.scopes.join("+"),
+            )
+        };
+        let seccomp = if plan.dry_run {
+            format!(
+                "{} filters; NOTHING BLOCKED (dry-run): each would-be denial is recorded and let through",
+                setup.seccomp_filters
+            )
+        } else {
+            seccomp_summary(plan, setup.seccomp_filters, setup.seccomp_listener)
+        };
         let limits = plan
             .rlimits
             .iter()
@@ -220,10 +243,7 @@ impl RunHeader {
                 format!("uid {0}->{0} gid {1}->{1}, setgroups denied", plan.id_map.uid, plan.id_map.gid),
             ),
             ("landlock".into(), landlock),
-            (
-                "seccomp".into(),
-                seccomp_summary(plan, setup.seccomp_filters, setup.seccomp_listener),
-            ),
+            ("seccomp".into(), seccomp),
             (
                 "capabilities".into(),
                 format!(
@@ -237,7 +257,21 @@ impl RunHeader {
             ("limits".into(), limits),
             ("home".into(), format!("{} (private tmpfs /tmp)", plan.home.display())),
             ("env".into(), env),
-            ("audit log".into(), "none in this build (denials are returned to the workload, not recorded)".into()),
+            (
+                "mode".into(),
+                if plan.dry_run {
+                    "DRY-RUN: the workload runs unblocked; namespaces, capability drop and limits still apply".into()
+                } else {
+                    "enforce".into()
+                },
+            ),
+            (
+                "audit log".into(),
+                format!(
+                    "{} (session {session}): spawns, seccomp denials, exits; Landlock denials are returned to the workload but not recorded",
+                    audit_log.display()
+                ),
+            ),
             ("not claimed".into(), NON_CLAIM.into()),
         ];
         let mut facts = BTreeMap::new();
@@ -258,8 +292,63 @@ impl RunHeader {
         facts.insert("no_new_privs".into(), serde_json::json!(setup.no_new_privs));
         facts.insert("pids".into(), serde_json::json!(pids));
         facts.insert("plan_digest".into(), serde_json::json!(plan.digest()));
+        facts.insert(
+            "mode".into(),
+            serde_json::json!(if plan.dry_run { "dry_run" } else { "enforce" }),
+        );
+        facts.insert("audit_log".into(), serde_json::json!(audit_log));
+        facts.insert("session".into(), serde_json::json!(session));
         facts.insert("not_claimed".into(), serde_json::json!(NON_CLAIM));
         RunHeader { rows, facts }
+    }
+}
+
+impl RunHeader {
+    /// Fields of the `session.start` record.
+    pub fn session_start(&self, plan: &Plan) -> serde_json::Map<String, serde_json::Value> {
+        let mut m: serde_json::Map<String, serde_json::Value> = self
+            .facts
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        m.remove("event");
+        m.insert("command".into(), serde_json::json!(plan.command.argv));
+        m.insert("manifest".into(), serde_json::json!(plan.runtime.manifest));
+        m.insert("uid".into(), serde_json::json!(plan.id_map.uid));
+        m.insert(
+            "enforced".into(),
+            serde_json::json!({
+                "namespaces": plan.namespaces,
+                "landlock": self.facts.get("landlock").and_then(|l| l.get("status")).cloned(),
+                "seccomp": if plan.dry_run { "record_only" } else { "enforced" },
+                "capabilities": "all dropped",
+                "no_new_privs": self.facts.get("no_new_privs").cloned(),
+                "pids": self.facts.get("pids").cloned(),
+            }),
+        );
+        m.insert(
+            "recorded".into(),
+            serde_json::json!({
+                "seccomp_denials": true,
+                "spawns": "execve/execveat via seccomp user notification (CONTINUE)",
+                "exits": "workload from the sandbox init; other spawned processes from their zombie /proc entry when read in time",
+                "landlock_denials": "not recorded: reading the kernel audit netlink socket is not implemented in this build",
+            }),
+        );
+        m
+    }
+}
+
+/// How the run ended, in words.
+pub fn how(o: &RunOutcome) -> String {
+    match (o.timed_out, o.exit) {
+        (true, _) => "killed: wall-clock limit reached".to_string(),
+        (false, Some(e)) => match (e.code, e.signal) {
+            (Some(c), _) => format!("exited with code {c}"),
+            (None, Some(s)) => format!("killed by signal {s}"),
+            _ => "unknown".into(),
+        },
+        (false, None) => "the sandbox ended before the workload reported".into(),
     }
 }
 
@@ -277,24 +366,54 @@ pub fn print_header(h: &RunHeader, json: bool) {
 
 /// Print the footer to stderr.
 pub fn print_footer(o: &RunOutcome, json: bool) {
-    let how = match (o.timed_out, o.exit) {
-        (true, _) => "killed: wall-clock limit reached".to_string(),
-        (false, Some(e)) => match (e.code, e.signal) {
-            (Some(c), _) => format!("exited with code {c}"),
-            (None, Some(s)) => format!("killed by signal {s}"),
-            _ => "unknown".into(),
-        },
-        (false, None) => "the sandbox ended before the workload reported".into(),
-    };
+    let how = how(o);
+    let by_cap = o
+        .counts
+        .by_capability
+        .iter()
+        .map(|(k, v)| format!("{k} {v}"))
+        .collect::<Vec<_>>()
+        .join(", ");
     if json {
         let v = serde_json::json!({
             "event": "run.end", "exit": o.exit_code, "how": how,
             "timed_out": o.timed_out, "pids_limit_hits": o.pids_limit_hits,
+            "denials": o.counts.denials, "would_deny": o.counts.would_deny, "spawns": o.counts.spawns,
+            "by_capability": o.counts.by_capability, "audit_log": o.audit.0, "session": o.audit.1,
             "status": if o.exit_code == 0 { "ok" } else { "failed" },
         });
         eprintln!("{v}");
     } else {
         let mut r = vec![("workload".to_string(), how)];
+        if o.dry_run {
+            r.push((
+                "would deny".into(),
+                if o.counts.would_deny == 0 {
+                    "0".into()
+                } else {
+                    format!("{} ({by_cap})", o.counts.would_deny)
+                },
+            ));
+        } else {
+            r.push((
+                "denials".into(),
+                if o.counts.denials == 0 {
+                    "0 recorded".into()
+                } else {
+                    format!("{} recorded ({by_cap})", o.counts.denials)
+                },
+            ));
+        }
+        r.push(("spawns".into(), o.counts.spawns.to_string()));
+        r.push((
+            "audit log".into(),
+            format!(
+                "{} (session {}; inspect with `phase1-supervise logs show {}`)",
+                o.audit.0.display(),
+                o.audit.1,
+                o.audit.1
+            ),
+        ));
         if let Some(h) = o.pids_limit_hits.filter(|h| *h > 0) {
             r.push((
                 "pids limit".into(),
@@ -463,6 +582,7 @@ pub fn explain_text(plan: &Plan) -> String {
                 Action::Deny { errno } => format!("deny {}", errno_name(errno)),
                 Action::Compat { errno } => format!("return {} (compat)", errno_name(errno)),
                 Action::Kill => "kill".into(),
+                Action::Observe => "notify, continue".into(),
             };
             let when = r.when.map(|w| match w {
                 crate::plan::ArgMatch::Eq { index, value } => format!("arg{index} == {value:#x}"),

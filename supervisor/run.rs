@@ -1,8 +1,11 @@
 //! The supervisor side of `run`: start the sandbox, tell the user plainly what
 //! runs and what is enforced, wait for it, and pass its exit status on.
 
+use crate::audit::{AuditError, AuditLog};
 use crate::child::{self, ChildArgs};
-use crate::plan::{Namespace, PidsMechanism, Plan};
+use crate::monitor::{Counts, Monitor, MonitorError};
+use crate::plan::{PidsMechanism, Plan};
+use crate::policy::Policies;
 use crate::report::{self, Destinations, RunHeader};
 use crate::seccomp;
 use crate::sys::cgroup::PidsCgroup;
@@ -51,6 +54,15 @@ pub enum RunError {
     /// The sandbox did not answer in time.
     #[error("the sandbox did not report ready within {0} s; nothing was executed")]
     NoAnswer(u64),
+    /// The audit log cannot be written (fail closed).
+    #[error("{0}; refusing to run without an audit log")]
+    Audit(#[from] AuditError),
+    /// Recording failed mid-run; the sandbox was killed.
+    #[error("recording failed, the sandbox was killed: {0}")]
+    Monitor(#[from] MonitorError),
+    /// The sandbox did not hand over the seccomp listener.
+    #[error("the sandbox did not pass the seccomp notification listener; nothing was executed")]
+    NoListener,
 }
 
 /// Options of one run that are not part of the plan.
@@ -62,8 +74,10 @@ pub struct RunOptions {
     pub json: bool,
     /// cgroup filesystem root (normally /sys/fs/cgroup).
     pub cgroup_root: PathBuf,
-    /// Unique id of this run.
+    /// Unique id of this run (also the audit session id).
     pub run_id: String,
+    /// Audit log file.
+    pub audit_log: PathBuf,
 }
 
 /// What happened.
@@ -77,6 +91,12 @@ pub struct RunOutcome {
     pub timed_out: bool,
     /// The pids limit was hit this many times (cgroup only).
     pub pids_limit_hits: Option<u64>,
+    /// What was recorded.
+    pub counts: Counts,
+    /// Dry-run.
+    pub dry_run: bool,
+    /// Audit log and session.
+    pub audit: (PathBuf, String),
 }
 
 struct Started {
@@ -93,8 +113,8 @@ fn kill_and_reap(pid: Pid) {
 }
 
 /// Clone the sandbox and bring it to the point where the workload waits for Go.
-fn start(plan: &Plan, opts: &RunOptions) -> Result<(Started, SetupReport), RunError> {
-    let filters = seccomp::compile(&plan.seccomp, false)?;
+fn start(plan: &Plan, opts: &RunOptions) -> Result<(Started, SetupReport, OwnedFd), RunError> {
+    let filters = seccomp::compile(&plan.seccomp, true)?;
     let init_filter = seccomp::init_filter()?;
     let (parent_end, child_end) = channel::pair()?;
     process::block_signals()?;
@@ -187,7 +207,13 @@ fn start(plan: &Plan, opts: &RunOptions) -> Result<(Started, SetupReport), RunEr
         }
     }
     match started.chan.recv::<ToParent>() {
-        Ok((ToParent::Ready { report }, _fds)) => Ok((started, report)),
+        Ok((ToParent::Ready { report }, fds)) => match fds.into_iter().next() {
+            Some(listener) => Ok((started, report, listener)),
+            None => {
+                kill_and_reap(pid);
+                Err(RunError::NoListener)
+            }
+        },
         Ok((ToParent::Failed { step, error }, _)) => {
             kill_and_reap(pid);
             Err(RunError::Setup { step, error })
@@ -217,10 +243,27 @@ impl Started {
 }
 
 /// Run the plan. Returns the exit status to pass on.
-pub fn run(plan: &Plan, opts: &RunOptions) -> Result<RunOutcome, RunError> {
-    let (started, setup) = start(plan, opts)?;
+pub fn run(plan: &Plan, policies: &Policies, opts: &RunOptions) -> Result<RunOutcome, RunError> {
+    // The log must be writable before anything runs.
+    let mut log = AuditLog::open(&opts.audit_log, &opts.run_id)?;
+    let started_at = std::time::Instant::now();
+    let (started, setup, listener) = start(plan, opts)?;
+    if let Err(e) = crate::sys::notify::set_sync_wakeup(&listener) {
+        tracing::warn!("{e}; notifications take the slower wake-up path");
+    }
     let dest = Destinations::of_this_process();
-    let header = RunHeader::new(plan, &setup, &started.pids_status, &dest);
+    let header = RunHeader::new(
+        plan,
+        &setup,
+        &started.pids_status,
+        &dest,
+        &opts.audit_log,
+        &opts.run_id,
+    );
+    if let Err(e) = log.append("session.start", header.session_start(plan)) {
+        kill_and_reap(started.pid);
+        return Err(e.into());
+    }
     if !opts.quiet {
         report::print_header(&header, opts.json);
     }
@@ -228,7 +271,47 @@ pub fn run(plan: &Plan, opts: &RunOptions) -> Result<RunOutcome, RunError> {
         kill_and_reap(started.pid);
         return Err(e.into());
     }
-    let outcome = supervise(plan, &started)?;
+    let mut monitor = Monitor::new(
+        plan,
+        policies,
+        &mut log,
+        listener,
+        setup.workload_pid as u32,
+    );
+    let outcome = match supervise(plan, &started, &mut monitor) {
+        Ok(o) => o,
+        Err(e) => {
+            kill_and_reap(started.pid);
+            let _ = monitor.record(
+                "session.end",
+                serde_json::json!({"exit": child::SETUP_FAILED, "how": format!("supervisor error: {e}"), "error": true}),
+            );
+            return Err(e);
+        }
+    };
+    let outcome = RunOutcome {
+        counts: monitor.counts.clone(),
+        dry_run: plan.dry_run,
+        audit: (opts.audit_log.clone(), opts.run_id.clone()),
+        ..outcome
+    };
+    monitor.record(
+        "session.end",
+        serde_json::json!({
+            "exit": outcome.exit_code,
+            "how": report::how(&outcome),
+            "timed_out": outcome.timed_out,
+            "duration_ms": started_at.elapsed().as_millis() as u64,
+            "denials": outcome.counts.denials,
+            "would_deny": outcome.counts.would_deny,
+            "spawns": outcome.counts.spawns,
+            "by_capability": outcome.counts.by_capability,
+            "pids_limit_hits": outcome.pids_limit_hits,
+            "mode": if plan.dry_run { "dry_run" } else { "enforce" },
+        }),
+    )?;
+    drop(monitor);
+    log.sync()?;
     if !opts.quiet {
         report::print_footer(&outcome, opts.json);
     }
@@ -237,7 +320,7 @@ pub fn run(plan: &Plan, opts: &RunOptions) -> Result<RunOutcome, RunError> {
 }
 
 /// Wait for the sandbox: forward signals, enforce the wall-clock limit, collect the exit.
-fn supervise(plan: &Plan, s: &Started) -> Result<RunOutcome, RunError> {
+fn supervise(plan: &Plan, s: &Started, monitor: &mut Monitor<'_>) -> Result<RunOutcome, RunError> {
     let sigfd = SignalFd::with_flags(
         &process::handled_signals(),
         SfdFlags::SFD_CLOEXEC | SfdFlags::SFD_NONBLOCK,
@@ -261,12 +344,29 @@ fn supervise(plan: &Plan, s: &Started) -> Result<RunOutcome, RunError> {
             }
             None => PollTimeout::NONE,
         };
+        let tracked: Vec<(u32, std::os::fd::RawFd)> = monitor
+            .pidfds()
+            .into_iter()
+            .map(|(p, fd)| (p, std::os::fd::AsRawFd::as_raw_fd(&fd)))
+            .collect();
+        let chan_events = if chan_open {
+            PollFlags::POLLIN
+        } else {
+            PollFlags::empty()
+        };
         let mut fds = vec![
             PollFd::new(s.pidfd.as_fd(), PollFlags::POLLIN),
             PollFd::new(sigfd.as_fd(), PollFlags::POLLIN),
+            PollFd::new(monitor.listener(), PollFlags::POLLIN),
+            PollFd::new(s.chan_fd(), chan_events),
         ];
-        if chan_open {
-            fds.push(PollFd::new(s.chan_fd(), PollFlags::POLLIN));
+        for (_, raw) in &tracked {
+            // SAFETY: the monitor owns these pidfds and keeps them open until reap(),
+            // which runs only after this poll vector is dropped.
+            fds.push(PollFd::new(
+                unsafe { std::os::fd::BorrowedFd::borrow_raw(*raw) },
+                PollFlags::POLLIN,
+            ));
         }
         match poll(&mut fds, timeout) {
             Ok(_) | Err(nix::Error::EINTR) => {}
@@ -283,12 +383,31 @@ fn supervise(plan: &Plan, s: &Started) -> Result<RunOutcome, RunError> {
                 r.intersects(PollFlags::POLLIN | PollFlags::POLLHUP | PollFlags::POLLERR)
             })
         };
-        let (pid_ready, sig_ready, chan_ready) =
-            (ready(0, &fds), ready(1, &fds), chan_open && ready(2, &fds));
+        let (pid_ready, sig_ready, notif_ready, chan_ready) = (
+            ready(0, &fds),
+            ready(1, &fds),
+            ready(2, &fds),
+            chan_open && ready(3, &fds),
+        );
+        let exited: Vec<u32> = tracked
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| ready(4 + i, &fds))
+            .map(|(_, (p, _))| *p)
+            .collect();
         drop(fds);
+        if notif_ready {
+            monitor.handle()?;
+        }
+        for p in exited {
+            monitor.reap(p)?;
+        }
         if chan_ready {
             match s.chan.recv::<ToParent>() {
-                Ok((ToParent::Exited { exit: e }, _)) => exit = Some(e),
+                Ok((ToParent::Exited { exit: e }, _)) => {
+                    exit = Some(e);
+                    monitor.workload_exit(e)?;
+                }
                 Ok((ToParent::ExecFailed { error, .. }, _)) => {
                     eprintln!("phase1-supervise: exec failed inside the sandbox: {error}");
                 }
@@ -339,8 +458,11 @@ fn supervise(plan: &Plan, s: &Started) -> Result<RunOutcome, RunError> {
     if exit.is_none() && chan_open {
         if let Ok((ToParent::Exited { exit: e }, _)) = s.chan.recv::<ToParent>() {
             exit = Some(e);
+            monitor.workload_exit(e)?;
         }
     }
+    // Everything in the sandbox is gone now: record the remaining exits.
+    monitor.reap_all()?;
     let exit_code = if timed_out {
         TIMEOUT_EXIT
     } else {
@@ -351,14 +473,8 @@ fn supervise(plan: &Plan, s: &Started) -> Result<RunOutcome, RunError> {
         exit,
         timed_out,
         pids_limit_hits: s.cgroup.as_ref().and_then(|c| c.limit_hits()),
+        counts: Counts::default(),
+        dry_run: plan.dry_run,
+        audit: (PathBuf::new(), String::new()),
     })
-}
-
-/// Whether this plan's namespaces need anything this process lacks (informational).
-pub fn namespaces_summary(plan: &Plan) -> String {
-    plan.namespaces
-        .iter()
-        .map(|n: &Namespace| n.name())
-        .collect::<Vec<_>>()
-        .join(", ")
 }

@@ -105,6 +105,7 @@ fn to_seccompiler(action: Action, record: bool) -> SeccompAction {
         Action::Deny { .. } if record => SeccompAction::Trace(NOTIFY_MARK),
         Action::Deny { errno } | Action::Compat { errno } => SeccompAction::Errno(errno as u32),
         Action::Kill => SeccompAction::KillProcess,
+        Action::Observe => SeccompAction::Trace(NOTIFY_MARK),
     }
 }
 
@@ -191,12 +192,17 @@ pub fn compile(plan: &SeccompPlan, record: bool) -> Result<Vec<Filter>, SeccompE
     // allowlist (their conditions negated on the allow rules of that syscall).
     let folded = |r: &SyscallRule| {
         is_recorded_deny(r, record)
+            || (record && r.action == Action::Observe)
             || matches!(r.action, Action::Deny { errno } if Some(errno) == default_errno)
     };
     let mut allow: BTreeMap<i64, Vec<SeccompRule>> = BTreeMap::new();
     let mut unconditional: BTreeMap<i64, bool> = BTreeMap::new();
     let mut overrides: BTreeMap<Action, BTreeMap<i64, Vec<SeccompRule>>> = BTreeMap::new();
     for r in &plan.rules {
+        if r.action == Action::Observe && !record {
+            // Nothing to observe without a listener.
+            continue;
+        }
         if r.action != Action::Allow {
             if folded(r) {
                 continue;
@@ -225,11 +231,12 @@ pub fn compile(plan: &SeccompPlan, record: bool) -> Result<Vec<Filter>, SeccompE
             conds.push(cond(w).map_err(build_err)?);
         }
         let mut dropped = false;
-        for d in plan
-            .rules
-            .iter()
-            .filter(|d| d.nr == r.nr && d.action != Action::Allow && folded(d))
-        {
+        for d in plan.rules.iter().filter(|d| {
+            d.nr == r.nr
+                && d.action != Action::Allow
+                && folded(d)
+                && (record || d.action != Action::Observe)
+        }) {
             match d.when.and_then(negate) {
                 Some(c) => conds.push(c.map_err(build_err)?),
                 // An unconditional (or unnegatable) deny removes the allow rule.
@@ -463,6 +470,10 @@ mod tests {
     use seccompiler::sock_filter;
 
     fn plan(name: &str) -> crate::plan::Plan {
+        plan_with(name, false)
+    }
+
+    fn plan_with(name: &str, dry_run: bool) -> crate::plan::Plan {
         let policies = Policies::builtin().expect("policies");
         let l = crate::manifest::load(&Default::default(), name, &policies.group_names())
             .expect("manifest");
@@ -479,12 +490,22 @@ mod tests {
             nonce: "n".into(),
             trust_gate: false,
         };
-        plan::compile(&l, &policies, &Overrides::default(), &facts).expect("plan")
+        plan::compile(
+            &l,
+            &policies,
+            &Overrides {
+                dry_run,
+                ..Default::default()
+            },
+            &facts,
+        )
+        .expect("plan")
     }
 
     fn expected(action: Action, record: bool) -> u32 {
         match action {
             Action::Allow => 0x7fff_0000,
+            Action::Observe => SECCOMP_RET_USER_NOTIF,
             Action::Deny { .. } if record => SECCOMP_RET_USER_NOTIF,
             Action::Deny { errno } | Action::Compat { errno } => 0x0005_0000 | errno as u32,
             Action::Kill => SECCOMP_RET_KILL_PROCESS,
@@ -508,19 +529,37 @@ mod tests {
             libc::AF_NETLINK as u64,
             libc::AF_PACKET as u64,
             0xffff_ffff_0000_0001,
+            libc::O_WRONLY as u64,
+            (libc::O_RDWR | libc::O_CLOEXEC) as u64,
+            (libc::O_CREAT | libc::O_TRUNC) as u64,
+            libc::O_CLOEXEC as u64,
         ];
-        for name in ["shell", "python", "node", "rust"] {
-            let p = plan(name);
+        for (name, dry) in [
+            ("shell", false),
+            ("python", false),
+            ("node", false),
+            ("rust", false),
+            ("python", true),
+            ("shell", true),
+        ] {
+            let p = plan_with(name, dry);
             for record in [false, true] {
                 let filters = compile(&p.seccomp, record).expect("compile");
                 let progs: Vec<&[sock_filter]> =
                     filters.iter().map(|f| f.program.as_slice()).collect();
                 for nr in (0..480).chain([0x4000_0000, 0x4000_0000 + 59]) {
-                    for a in &arg_patterns {
-                        let args = [*a, 0, 0, 0, 0, 0];
+                    for (a, at) in arg_patterns
+                        .iter()
+                        .flat_map(|a| [(a, 0usize), (a, 1), (a, 2)])
+                    {
+                        let mut args = [0u64; 6];
+                        args[at] = *a;
                         let want = expected(p.seccomp.decide(nr, &args, record).action, record);
                         let got = stacked(&progs, nr, &args);
-                        assert_eq!(got, want, "{name} record={record} nr={nr} arg0={a:#x}");
+                        assert_eq!(
+                            got, want,
+                            "{name} dry={dry} record={record} nr={nr} arg{at}={a:#x}"
+                        );
                     }
                 }
             }

@@ -49,6 +49,18 @@ pub struct LandlockOutcome {
 }
 
 impl LandlockOutcome {
+    /// The outcome of a dry-run, where Landlock is deliberately not applied.
+    pub fn not_applied() -> Self {
+        LandlockOutcome {
+            status: "not_applied_dry_run".into(),
+            kernel_abi: kernel_abi(),
+            plan_abi: LANDLOCK_ABI,
+            skipped: Vec::new(),
+            fs_rules: 0,
+            log_new_exec: false,
+        }
+    }
+
     /// Whether everything the plan asked for is enforced.
     pub fn fully_enforced(&self) -> bool {
         self.status == "fully_enforced"

@@ -6,4 +6,5 @@ pub mod cgroup;
 pub mod channel;
 pub mod landlock;
 pub mod mounts;
+pub mod notify;
 pub mod process;
