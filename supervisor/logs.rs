@@ -63,9 +63,12 @@ pub fn table(headers: &[&str], rows: &[Vec<String>]) -> String {
     out
 }
 
+/// Per session: start record, end record, denials, spawns.
+type SessionAcc<'a> = (Option<&'a Rec>, Option<&'a Rec>, u64, u64);
+
 /// One row per session.
 pub fn sessions(records: &[Rec]) -> Vec<Value> {
-    let mut by: BTreeMap<String, (Option<&Rec>, Option<&Rec>, u64, u64)> = BTreeMap::new();
+    let mut by: BTreeMap<String, SessionAcc<'_>> = BTreeMap::new();
     let mut order: Vec<String> = Vec::new();
     for r in records {
         let id = s(r, "session").to_string();
