@@ -144,7 +144,12 @@ pub fn sandbox_init(args: ChildArgs<'_>) -> ! {
     };
     report.workload_pid = workload.as_raw();
 
-    // Step 7: init confines itself too, then only reaps and forwards.
+    // Step 7: init protects and confines itself (non-dumpable, so even a dry-run
+    // workload cannot ptrace it; its own seccomp filter), then only reaps and forwards.
+    if let Err(e) = process::set_not_dumpable() {
+        let _ = nix::sys::signal::kill(workload, nix::sys::signal::Signal::SIGKILL);
+        fail(&chan, "init dumpable", e);
+    }
     if let Err(e) = crate::seccomp::install(init_filter) {
         let _ = nix::sys::signal::kill(workload, nix::sys::signal::Signal::SIGKILL);
         fail(&chan, "init seccomp", e);

@@ -95,6 +95,17 @@ pub fn set_parent_death_signal() -> Result<(), ProcessError> {
     Ok(())
 }
 
+/// Mark the process non-dumpable: without CAP_SYS_PTRACE nobody can ptrace it
+/// or read its memory (the sandbox init protects itself from its workload).
+pub fn set_not_dumpable() -> Result<(), ProcessError> {
+    // SAFETY: PR_SET_DUMPABLE takes an integer; no memory is touched.
+    let rc = unsafe { libc::prctl(libc::PR_SET_DUMPABLE, 0 as libc::c_ulong, 0, 0, 0) };
+    if rc < 0 {
+        return Err(last("prctl(PR_SET_DUMPABLE)"));
+    }
+    Ok(())
+}
+
 /// Set PR_SET_NO_NEW_PRIVS.
 pub fn set_no_new_privs() -> Result<(), ProcessError> {
     // SAFETY: PR_SET_NO_NEW_PRIVS takes integer arguments; no memory is touched.

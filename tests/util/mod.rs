@@ -150,7 +150,14 @@ pub fn command(who: As, cwd: &Path, args: &[&str]) -> Command {
     c.args(args).current_dir(cwd).stdin(Stdio::null());
     c.env_remove("PHASE1_ALLOW_HOST_TOOLS");
     if who == As::Nobody {
-        c.env("HOME", cwd);
+        // nobody's default log goes under $HOME/.local/state.
+        c.env("HOME", cwd)
+            .env_remove("PHASE1_AUDIT_LOG")
+            .env_remove("XDG_STATE_HOME");
+    } else {
+        // Keep the host's /var/log clean; runs share one log, as concurrent users would.
+        let log = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("p1-tests/shared-audit.jsonl");
+        c.env("PHASE1_AUDIT_LOG", log);
     }
     c
 }

@@ -1,0 +1,541 @@
+//! The audit log, dry-run and `logs`, driving the real binary.
+
+mod util;
+
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+use util::*;
+
+fn records(log: &Path) -> Vec<Value> {
+    std::fs::read_to_string(log)
+        .unwrap_or_default()
+        .lines()
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .collect()
+}
+
+fn of_type<'a>(recs: &'a [Value], t: &str) -> Vec<&'a Value> {
+    recs.iter().filter(|r| r["type"] == t).collect()
+}
+
+fn log_in(dir: &Path) -> (PathBuf, String) {
+    let p = dir.join("audit.jsonl");
+    let s = p.to_string_lossy().into_owned();
+    (p, s)
+}
+
+#[test]
+fn enforced_run_records_start_spawns_denials_exits_and_end() {
+    require_root();
+    for who in BOTH {
+        let dir = workdir("audit-enforce", who);
+        let (log, logs) = log_in(&dir);
+        let r = sup(
+            who,
+            &dir,
+            &[
+                "run",
+                "-q",
+                "--audit-log",
+                &logs,
+                "--allow-exec",
+                PROBE,
+                "--",
+                "sh",
+                "-c",
+                &format!("ls / >/dev/null 2>&1; unshare -U true; {PROBE} ptrace 1; exit 3"),
+            ],
+        );
+        r.expect_code(3);
+        let recs = records(&log);
+        assert_eq!(
+            recs.first().map(|r| r["type"].clone()),
+            Some(Value::from("session.start")),
+            "{recs:?}"
+        );
+        assert_eq!(
+            recs.last().map(|r| r["type"].clone()),
+            Some(Value::from("session.end"))
+        );
+        let start = &recs[0];
+        assert_eq!(start["runtime"], "shell");
+        assert_eq!(start["mode"], "enforce");
+        assert_eq!(start["v"], 1);
+        assert_eq!(start["enforced"]["landlock"], "fully_enforced");
+        assert_eq!(start["plan_digest"].as_str().map(str::len), Some(64));
+        assert!(start["destinations"]["stdout"].is_string());
+        // Every process start, with argv.
+        let spawns = of_type(&recs, "spawn");
+        let argvs: Vec<String> = spawns.iter().map(|s| s["argv"].to_string()).collect();
+        assert!(
+            argvs
+                .iter()
+                .any(|a| a.contains("\"unshare\",\"-U\",\"true\"")),
+            "{argvs:?}"
+        );
+        assert!(argvs.iter().any(|a| a.contains("\"ls\"")), "{argvs:?}");
+        assert!(spawns
+            .iter()
+            .all(|s| s["pid"].is_u64() && s["cwd"].is_string()));
+        // Every seccomp denial, with the missing capability and decoded arguments.
+        let denials = of_type(&recs, "denial");
+        let unshare = denials
+            .iter()
+            .find(|d| d["syscall"] == "unshare")
+            .expect("unshare denial");
+        assert_eq!(unshare["capability"], "sys.namespaces");
+        assert_eq!(unshare["flags"][0], "CLONE_NEWUSER");
+        assert_eq!(unshare["errno"], "EPERM");
+        let ptrace = denials
+            .iter()
+            .find(|d| d["syscall"] == "ptrace")
+            .expect("ptrace denial");
+        assert_eq!(ptrace["capability"], "sys.ptrace");
+        // Exits, the workload's with its status.
+        assert!(
+            of_type(&recs, "exit")
+                .iter()
+                .any(|e| e["ns_pid"] == 2 && e["code"] == 3),
+            "{recs:?}"
+        );
+        let end = recs.last().expect("end");
+        assert_eq!(end["exit"], 3);
+        assert_eq!(end["denials"], denials.len() as u64);
+        // Sequence numbers and the chain.
+        for (i, r) in recs.iter().enumerate() {
+            assert_eq!(r["seq"], i as u64);
+            assert!(r["mono_ns"].is_u64() && r["time"].is_string());
+        }
+        sup(who, &dir, &["logs", "--audit-log", &logs, "verify"])
+            .expect_code(0)
+            .expect_stdout("status        : ok");
+    }
+}
+
+#[test]
+fn the_footer_and_header_name_the_log() {
+    require_root();
+    let dir = workdir("audit-footer", As::Root);
+    let (_, logs) = log_in(&dir);
+    let r = sup(
+        As::Root,
+        &dir,
+        &[
+            "run",
+            "--audit-log",
+            &logs,
+            "--",
+            "sh",
+            "-c",
+            "unshare -U true; true",
+        ],
+    );
+    r.expect_code(0)
+        .expect_stderr(&format!("audit log    : {logs} (session "))
+        .expect_stderr("denials   : 1 recorded (sys.namespaces 1)")
+        .expect_stderr("spawns    : 2");
+}
+
+#[test]
+fn default_log_location_for_an_unprivileged_user() {
+    require_root();
+    let dir = workdir("audit-default", As::Nobody);
+    // util::command sets HOME to the workdir for nobody.
+    probe(As::Nobody, &dir, &[], &["status"]).expect_code(0);
+    let log = dir.join(".local/state/phase1/audit.jsonl");
+    assert!(log.exists(), "no log at {}", log.display());
+    let recs = records(&log);
+    assert_eq!(recs[0]["uid"], 65534);
+}
+
+#[test]
+fn an_unwritable_log_refuses_the_run() {
+    require_root();
+    for who in BOTH {
+        let dir = workdir("audit-fail", who);
+        let marker = dir.join("ran");
+        let script = format!("touch {}", marker.display());
+        let r = sup(
+            who,
+            &dir,
+            &[
+                "run",
+                "-q",
+                "--allow-write",
+                ".",
+                "--audit-log",
+                "/proc/phase1-no/audit.jsonl",
+                "--",
+                "sh",
+                "-c",
+                &script,
+            ],
+        );
+        r.expect_code(125)
+            .expect_stderr("refusing to run without an audit log");
+        assert!(!marker.exists(), "the workload ran without an audit log");
+    }
+}
+
+#[test]
+fn dry_run_blocks_nothing_and_records_would_be_denials() {
+    require_root();
+    for who in BOTH {
+        let dir = workdir("audit-dry", who);
+        let (log, logs) = log_in(&dir);
+        let script = format!("echo hi > undeclared.txt && cat undeclared.txt; {PROBE} ptrace 1; {PROBE} socket-inet; echo done");
+        let r = sup(
+            who,
+            &dir,
+            &[
+                "run",
+                "--dry-run",
+                "--audit-log",
+                &logs,
+                "--",
+                "sh",
+                "-c",
+                &script,
+            ],
+        );
+        r.expect_code(0)
+            .expect_stdout("hi\n")
+            .expect_stdout("done")
+            .expect_stderr("mode         : DRY-RUN")
+            .expect_stderr("landlock     : NOT APPLIED (dry-run")
+            .expect_stderr("would deny :");
+        // Nothing was blocked: the write happened.
+        assert!(dir.join("undeclared.txt").exists());
+        let recs = records(&log);
+        assert_eq!(recs[0]["mode"], "dry_run");
+        let would = of_type(&recs, "would_deny");
+        assert!(of_type(&recs, "denial").is_empty());
+        let write = would
+            .iter()
+            .find(|w| w["capability"] == "fs.write")
+            .unwrap_or_else(|| panic!("no fs.write would_deny in {would:?}"));
+        assert!(
+            write["path"]
+                .as_str()
+                .unwrap_or("")
+                .ends_with("/undeclared.txt"),
+            "{write}"
+        );
+        assert_eq!(write["layer"], "landlock");
+        assert!(would
+            .iter()
+            .any(|w| w["syscall"] == "ptrace" && w["capability"] == "sys.ptrace"));
+        assert!(would
+            .iter()
+            .any(|w| w["syscall"] == "socket" && w["capability"] == "host.net"));
+        // The probe is not declared executable: recorded, not blocked.
+        assert!(would
+            .iter()
+            .any(|w| w["syscall"] == "execve" && w["capability"] == "host.exec"));
+        let end = recs.last().expect("end");
+        assert_eq!(end["would_deny"], would.len() as u64);
+        assert!(end["by_capability"]["fs.write"].as_u64().unwrap_or(0) >= 1);
+        // The footer groups them by capability.
+        r.expect_stderr("fs.write").expect_stderr("sys.ptrace");
+    }
+}
+
+#[test]
+fn logs_commands_filter_and_explain() {
+    require_root();
+    let dir = workdir("audit-logs", As::Root);
+    let (_, logs) = log_in(&dir);
+    sup(
+        As::Root,
+        &dir,
+        &[
+            "run",
+            "-q",
+            "--audit-log",
+            &logs,
+            "--runtime",
+            "python",
+            "--",
+            "python3",
+            "-c",
+            "import os\ntry:\n    os.fork()\nexcept OSError: pass",
+        ],
+    )
+    .expect_code(0);
+    sup(
+        As::Root,
+        &dir,
+        &[
+            "run",
+            "-q",
+            "--dry-run",
+            "--audit-log",
+            &logs,
+            "--",
+            "sh",
+            "-c",
+            "echo x > /etc/phase1-dry; rm -f /etc/phase1-dry; true",
+        ],
+    )
+    .expect_code(0);
+    let l = |args: &[&str]| {
+        let mut v = vec!["logs", "--audit-log", &logs];
+        v.extend_from_slice(args);
+        sup(As::Root, &dir, &v)
+    };
+    l(&["sessions"])
+        .expect_code(0)
+        .expect_stdout("python")
+        .expect_stdout("dry_run")
+        .expect_stdout("SESSION");
+    let r = l(&["denials", "--runtime", "python"]);
+    r.expect_code(0)
+        .expect_stdout("proc.spawn")
+        .expect_not_stdout("/etc/phase1-dry");
+    l(&["denials", "--path", "/etc/phase1-dry"])
+        .expect_code(0)
+        .expect_stdout("would_deny")
+        .expect_stdout("fs.write");
+    l(&["denials", "--syscall", "unlinkat"])
+        .expect_code(0)
+        .expect_stdout("unlinkat");
+    l(&["denials", "--since", "2999-01-01"])
+        .expect_code(0)
+        .expect_stdout("0 record(s)");
+    l(&["denials", "--since", "yesterday"])
+        .expect_code(2)
+        .expect_stderr("--since yesterday");
+    // why: the record id from the JSON listing.
+    let r = l(&["denials", "--json", "--runtime", "python"]);
+    let list: Value =
+        serde_json::from_str(&r.stdout()).unwrap_or_else(|e| panic!("{e}{}", r.context()));
+    let first = &list[0];
+    let id = format!(
+        "{}:{}",
+        first["session"].as_str().unwrap_or(""),
+        first["seq"]
+    );
+    l(&["why", &id])
+        .expect_code(0)
+        .expect_stdout("missing capability : proc.spawn")
+        .expect_stdout("[spawn]")
+        .expect_stdout("runtimes/python.toml");
+    let r = l(&["denials", "--json", "--path", "/etc/phase1-dry"]);
+    let list: Value = serde_json::from_str(&r.stdout()).unwrap_or_default();
+    let id = format!(
+        "{}:{}",
+        list[0]["session"].as_str().unwrap_or(""),
+        list[0]["seq"]
+    );
+    l(&["why", &id])
+        .expect_code(0)
+        .expect_stdout("write = [\"/etc\"]")
+        .expect_stdout("--allow-write /etc");
+    let w: Value = serde_json::from_str(&l(&["why", "--json", &id]).stdout()).unwrap_or_default();
+    assert_eq!(w["missing_capability"], "fs.write");
+    l(&["why", "nosuch:1"])
+        .expect_code(2)
+        .expect_stderr("no record");
+    // Spawn tree and summary.
+    let r = l(&["spawns"]);
+    r.expect_code(0)
+        .expect_stdout("2 python3 -c")
+        .expect_stdout("2 sh -c");
+    l(&["summary"])
+        .expect_code(0)
+        .expect_stdout("missing proc.spawn")
+        .expect_stdout("missing fs.write")
+        .expect_stdout("sessions");
+    let s: Value = serde_json::from_str(&l(&["summary", "--json"]).stdout()).unwrap_or_default();
+    assert_eq!(s["sessions"], 2);
+    l(&["show", "nosuch"]).expect_code(2);
+    let sessions: Value =
+        serde_json::from_str(&l(&["sessions", "--json"]).stdout()).unwrap_or_default();
+    let sid = sessions[0]["session"].as_str().unwrap_or("").to_string();
+    l(&["show", &sid[..6]])
+        .expect_code(0)
+        .expect_stdout("session.start")
+        .expect_stdout("session.end");
+    // follow of a finished session prints it and stops at its end.
+    l(&["follow", "--session", &sid[..6]])
+        .expect_code(0)
+        .expect_stdout("session.end");
+}
+
+#[test]
+fn verify_detects_tampering_loss_and_tolerates_a_torn_tail() {
+    require_root();
+    let dir = workdir("audit-verify", As::Root);
+    let (log, logs) = log_in(&dir);
+    for _ in 0..2 {
+        sup(
+            As::Root,
+            &dir,
+            &[
+                "run",
+                "-q",
+                "--audit-log",
+                &logs,
+                "--",
+                "sh",
+                "-c",
+                "unshare -U true; true",
+            ],
+        )
+        .expect_code(0);
+    }
+    let good = std::fs::read_to_string(&log).expect("log");
+    let check = |text: &str| {
+        std::fs::write(&log, text).expect("write");
+        sup(As::Root, &dir, &["logs", "--audit-log", &logs, "verify"])
+    };
+    check(&good).expect_code(0);
+    // A changed value.
+    check(&good.replacen("\"CLONE_NEWUSER\"", "\"CLONE_NEWNS\"", 1))
+        .expect_code(1)
+        .expect_stdout("modified");
+    // A removed record.
+    let lines: Vec<&str> = good.lines().collect();
+    let without: String = lines
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| *i != 2)
+        .map(|(_, l)| format!("{l}\n"))
+        .collect();
+    check(&without)
+        .expect_code(1)
+        .expect_stdout("chain broken")
+        .expect_stdout("records missing");
+    // A torn last line (a writer that died mid-record) is reported and skipped...
+    let torn = format!("{good}{{\"v\":1,\"session\":\"dead");
+    check(&torn).expect_code(0).expect_stdout("torn lines");
+    // ...and the next run appends after it, keeping the chain.
+    sup(
+        As::Root,
+        &dir,
+        &["run", "-q", "--audit-log", &logs, "--", "true"],
+    )
+    .expect_code(0);
+    let r = sup(
+        As::Root,
+        &dir,
+        &["logs", "--audit-log", &logs, "verify", "--json"],
+    );
+    let v: Value =
+        serde_json::from_str(&r.stdout()).unwrap_or_else(|e| panic!("{e}{}", r.context()));
+    assert_eq!(v["ok"], true, "{v}");
+    assert_eq!(v["result"]["sessions"], 3);
+    assert_eq!(v["result"]["torn"].as_array().map(Vec::len), Some(1));
+}
+
+#[test]
+fn concurrent_runs_share_one_log_without_interleaving() {
+    require_root();
+    let dir = workdir("audit-concurrent", As::Root);
+    let (log, logs) = log_in(&dir);
+    let children: Vec<_> = (0..4)
+        .map(|i| {
+            command(
+                As::Root,
+                &dir,
+                &[
+                    "run",
+                    "-q",
+                    "--audit-log",
+                    &logs,
+                    "--",
+                    "sh",
+                    "-c",
+                    &format!("for j in 1 2 3 4 5; do unshare -U true; done; exit {i}"),
+                ],
+            )
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("spawn")
+        })
+        .collect();
+    for mut c in children {
+        c.wait().expect("wait");
+    }
+    let text = std::fs::read_to_string(&log).expect("log");
+    assert!(
+        text.lines()
+            .all(|l| serde_json::from_str::<Value>(l).is_ok()),
+        "interleaved lines:\n{text}"
+    );
+    let recs = records(&log);
+    assert_eq!(of_type(&recs, "session.end").len(), 4);
+    assert_eq!(of_type(&recs, "denial").len(), 20);
+    sup(As::Root, &dir, &["logs", "--audit-log", &logs, "verify"]).expect_code(0);
+}
+
+#[test]
+fn follow_prints_records_as_they_arrive() {
+    require_root();
+    let dir = workdir("audit-follow", As::Root);
+    let (log, logs) = log_in(&dir);
+    std::fs::write(&log, "").expect("create");
+    let mut follower = command(As::Root, &dir, &["logs", "--audit-log", &logs, "follow"])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("follow");
+    sup(
+        As::Root,
+        &dir,
+        &[
+            "run",
+            "-q",
+            "--audit-log",
+            &logs,
+            "--",
+            "sh",
+            "-c",
+            "unshare -U true; true",
+        ],
+    )
+    .expect_code(0);
+    let start = Instant::now();
+    let out = follower.stdout.take().expect("stdout");
+    let reader = std::thread::spawn(move || {
+        use std::io::BufRead;
+        let mut seen = Vec::new();
+        for line in std::io::BufReader::new(out).lines().map_while(Result::ok) {
+            let end = line.contains("session.end");
+            seen.push(line);
+            if end {
+                break;
+            }
+        }
+        seen
+    });
+    while !reader.is_finished() && start.elapsed() < Duration::from_secs(10) {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let _ = follower.kill();
+    let _ = follower.wait();
+    let seen = reader.join().expect("reader");
+    assert!(
+        seen.iter()
+            .any(|l| l.contains("denial") && l.contains("unshare")),
+        "{seen:?}"
+    );
+    assert!(seen.iter().any(|l| l.contains("session.end")), "{seen:?}");
+}
+
+#[test]
+fn a_sigsys_kill_is_recorded_as_the_workloads_exit() {
+    require_root();
+    let dir = workdir("audit-sigsys", As::Root);
+    let (log, logs) = log_in(&dir);
+    let nr = (0x4000_0000u64 + 39).to_string();
+    probe(As::Root, &dir, &["--audit-log", &logs], &["syscall", &nr]).expect_code(128 + 31);
+    let recs = records(&log);
+    let exit = of_type(&recs, "exit")
+        .into_iter()
+        .find(|e| e["workload"] == true)
+        .cloned()
+        .expect("workload exit");
+    assert_eq!(exit["signal"], 31);
+    assert!(exit["note"].as_str().unwrap_or("").contains("SIGSYS"));
+}
