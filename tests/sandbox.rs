@@ -246,6 +246,7 @@ fn only_fds_0_to_2_reach_the_workload() {
         let out = c
             .args(["-c", &script])
             .current_dir(&dir)
+            .env("PHASE1_AUDIT_LOG", dir.join("audit.jsonl"))
             .output()
             .expect("run");
         let stdout = String::from_utf8_lossy(&out.stdout);
@@ -442,8 +443,8 @@ fn header_says_what_runs_where_and_what_is_enforced() {
         .expect_stderr("seccomp      : enforced")
         .expect_stderr("capabilities : all dropped")
         .expect_stderr("not claimed  : not hardened isolation")
-        .expect_stderr("status   : ok")
-        .expect_stderr("exit     : 0");
+        .expect_stderr("status    : ok")
+        .expect_stderr("exit      : 0");
     let r = sup(As::Root, &dir, &["run", "--json", "--", "true"]);
     let first = r.stderr().lines().next().unwrap_or_default().to_string();
     let v: serde_json::Value =
