@@ -279,6 +279,7 @@ fn cmd_run(a: RunArgs) -> Result<i32, Failure> {
         cgroup_root: PathBuf::from("/sys/fs/cgroup"),
         run_id,
         audit_log: host::absolute(&audit_log_path(a.audit_log), &plan.command.cwd),
+        audit_lock: PathBuf::from("/run/phase1"),
     };
     let outcome = run::run(&plan, &policies, &opts).map_err(|e| Failure {
         code: crate::child::SETUP_FAILED,

@@ -12,6 +12,7 @@ pub mod audit;
 pub mod child;
 pub mod cli;
 pub mod host;
+pub mod kaudit;
 pub mod logs;
 pub mod manifest;
 pub mod monitor;

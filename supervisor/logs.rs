@@ -337,10 +337,14 @@ pub fn why(r: &Rec) -> Result<Value, String> {
     let manifest = format!("runtimes/{runtime}.toml");
     let (change, flag): (String, Option<String>) = match (cap, s(r, "group")) {
         ("fs.write", _) => {
-            let dir = std::path::Path::new(path)
-                .parent()
-                .map(|p| p.display().to_string())
-                .unwrap_or_else(|| path.to_string());
+            // Landlock audit names the directory for creations and removals.
+            let dir = match r.get("suggest_path").and_then(Value::as_str) {
+                Some(p) => p.to_string(),
+                None => std::path::Path::new(path)
+                    .parent()
+                    .map(|p| p.display().to_string())
+                    .unwrap_or_else(|| path.to_string()),
+            };
             (
                 format!("[fs]\nwrite = [\"{dir}\"]"),
                 Some(format!("--allow-write {dir}")),

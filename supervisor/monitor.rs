@@ -49,10 +49,16 @@ pub struct Monitor<'a> {
     plan: &'a Plan,
     policies: &'a Policies,
     log: &'a mut AuditLog,
-    listener: OwnedFd,
+    listener: Option<OwnedFd>,
     workload_ns_pid: u32,
     tracked: BTreeMap<u32, Tracked>,
     exited: std::collections::BTreeSet<u32>,
+    init_host_pid: u32,
+    known_pids: BTreeMap<u32, Option<u32>>,
+    domains: std::collections::BTreeSet<String>,
+    /// Our Landlock domain was released (all its processes are gone).
+    pub domain_released: bool,
+    assembler: crate::kaudit::Assembler,
     /// Counters.
     pub counts: Counts,
 }
@@ -120,23 +126,35 @@ impl<'a> Monitor<'a> {
         log: &'a mut AuditLog,
         listener: OwnedFd,
         workload_ns_pid: u32,
+        init_host_pid: u32,
     ) -> Self {
         Monitor {
             plan,
             policies,
             log,
-            listener,
+            listener: Some(listener),
             workload_ns_pid,
             tracked: BTreeMap::new(),
             exited: Default::default(),
+            init_host_pid,
+            known_pids: BTreeMap::new(),
+            domains: Default::default(),
+            domain_released: false,
+            assembler: Default::default(),
             counts: Counts::default(),
         }
     }
 
-    /// The listener, for poll.
-    pub fn listener(&self) -> std::os::fd::BorrowedFd<'_> {
+    /// The listener, for poll (None once closed).
+    pub fn listener(&self) -> Option<std::os::fd::BorrowedFd<'_>> {
         use std::os::fd::AsFd;
-        self.listener.as_fd()
+        self.listener.as_ref().map(|l| l.as_fd())
+    }
+
+    /// Close the listener once nothing in the sandbox is left. The listener was
+    /// created inside the Landlock domain and keeps it alive while open.
+    pub fn close_listener(&mut self) {
+        self.listener = None;
     }
 
     /// Pidfds of spawned processes whose exit is awaited.
@@ -160,7 +178,9 @@ impl<'a> Monitor<'a> {
 
     /// Handle one pending notification.
     pub fn handle(&mut self) -> Result<(), MonitorError> {
-        let fd = self.listener.as_raw_fd();
+        let Some(fd) = self.listener.as_ref().map(|l| l.as_raw_fd()) else {
+            return Ok(());
+        };
         let Some(n) = notify::recv(fd)? else {
             return Ok(());
         };
@@ -293,7 +313,10 @@ impl<'a> Monitor<'a> {
         let argv = t.string_array(n.args[argv_arg], 256).unwrap_or_default();
         let cwd = t.cwd();
         let exe = self.resolve(t, dirfd, &raw);
-        let complete = notify::id_valid(self.listener.as_raw_fd(), n.id);
+        let complete = self
+            .listener
+            .as_ref()
+            .is_some_and(|l| notify::id_valid(l.as_raw_fd(), n.id));
         let mut f = self.base_fields(n, name, t);
         f.insert("path".into(), json!(raw));
         f.insert("exe".into(), json!(exe));
@@ -313,6 +336,7 @@ impl<'a> Monitor<'a> {
         }
         self.counts.spawns += 1;
         let ns_pid = f.get("ns_pid").and_then(Value::as_u64).map(|v| v as u32);
+        self.known_pids.insert(n.pid, ns_pid);
         self.record("spawn", Value::Object(f))?;
         if ns_pid != Some(self.workload_ns_pid) && !self.tracked.contains_key(&n.pid) {
             if let Ok(pidfd) = process::pidfd_open(nix::unistd::Pid::from_raw(n.pid as i32)) {
@@ -414,6 +438,154 @@ impl<'a> Monitor<'a> {
                 );
                 self.count("host.net");
                 self.record("would_deny", Value::Object(f))?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Feed kernel audit records; complete events become records.
+    pub fn audit_records(&mut self, recs: Vec<(u16, String)>) -> Result<(), MonitorError> {
+        for (kind, text) in recs {
+            if kind == 0 {
+                self.record("notice", json!({"message": text, "source": "kernel audit"}))?;
+                continue;
+            }
+            if let Some(ev) = self.assembler.push(kind, &text) {
+                self.audit_event(&ev)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Handle events still pending at the end of the session.
+    pub fn audit_flush(&mut self) -> Result<(), MonitorError> {
+        for ev in self.assembler.flush() {
+            self.audit_event(&ev)?;
+        }
+        Ok(())
+    }
+
+    /// Whether any Landlock domain of this sandbox has been seen.
+    pub fn saw_domain(&self) -> bool {
+        !self.domains.is_empty()
+    }
+
+    fn audit_event(&mut self, ev: &crate::kaudit::Event) -> Result<(), MonitorError> {
+        use crate::kaudit::{
+            blocker_capability, LANDLOCK_ACCESS, LANDLOCK_DOMAIN, SECCOMP, SYSCALL,
+        };
+        for d in ev.all(LANDLOCK_DOMAIN) {
+            let domain = d.get("domain").cloned().unwrap_or_default();
+            match d.get("status").map(String::as_str) {
+                Some("allocated")
+                    if d.get("pid").and_then(|p| p.parse::<u32>().ok())
+                        == Some(self.init_host_pid) =>
+                {
+                    self.domains.insert(domain);
+                }
+                Some("deallocated") if self.domains.contains(&domain) => {
+                    self.domain_released = true
+                }
+                _ => {}
+            }
+        }
+        let sys = ev.get(SYSCALL);
+        let pid: Option<u32> = sys.and_then(|s| s.get("pid")).and_then(|p| p.parse().ok());
+        let nr: Option<i64> = sys
+            .and_then(|s| s.get("syscall"))
+            .and_then(|p| p.parse().ok());
+        let ns_pid = |pid: Option<u32>, known: &BTreeMap<u32, Option<u32>>| {
+            pid.and_then(|p| {
+                known
+                    .get(&p)
+                    .copied()
+                    .flatten()
+                    .or_else(|| Target::open(p).ids().1)
+            })
+        };
+        for a in ev.all(LANDLOCK_ACCESS) {
+            let Some(domain) = a.get("domain") else {
+                continue;
+            };
+            if !self.domains.contains(domain) {
+                continue;
+            }
+            let blockers: Vec<&str> = a
+                .get("blockers")
+                .map(|b| b.split(',').collect())
+                .unwrap_or_default();
+            let (cap, access) = blocker_capability(blockers.first().copied().unwrap_or(""));
+            let mut f = Map::new();
+            f.insert("pid".into(), json!(pid));
+            f.insert("ns_pid".into(), json!(ns_pid(pid, &self.known_pids)));
+            f.insert(
+                "syscall".into(),
+                json!(nr.and_then(policy::syscall_name).unwrap_or("unknown")),
+            );
+            f.insert("nr".into(), json!(nr));
+            f.insert("layer".into(), json!("landlock"));
+            f.insert("capability".into(), json!(cap));
+            f.insert("access".into(), json!(access));
+            f.insert("blockers".into(), json!(blockers));
+            f.insert("runtime".into(), json!(self.plan.runtime.name));
+            f.insert("errno".into(), json!("EACCES"));
+            for k in ["path", "dev", "ino", "daddr", "dest", "saddr", "src"] {
+                if let Some(v) = a.get(k) {
+                    f.insert(k.into(), json!(v));
+                }
+            }
+            if let Some(port) = a
+                .get("dest")
+                .or(a.get("src"))
+                .and_then(|p| p.parse::<u16>().ok())
+            {
+                f.insert("port".into(), json!(port));
+            }
+            if let Some(s) = sys {
+                for k in ["exe", "comm"] {
+                    if let Some(v) = s.get(k) {
+                        f.insert(k.into(), json!(v));
+                    }
+                }
+            }
+            // For creations and removals the kernel names the directory.
+            if let Some(path) = a.get("path") {
+                f.insert("suggest_path".into(), json!(path));
+            }
+            f.insert("source".into(), json!("kernel audit (LANDLOCK_ACCESS)"));
+            f.insert("landlock_domain".into(), json!(domain));
+            self.counts.denials += 1;
+            *self
+                .counts
+                .by_capability
+                .entry(cap.to_string())
+                .or_default() += 1;
+            self.record("denial", Value::Object(f))?;
+        }
+        if let Some(sc) = ev.get(SECCOMP) {
+            let spid: Option<u32> = sc.get("pid").and_then(|p| p.parse().ok());
+            if spid.is_some_and(|p| self.known_pids.contains_key(&p)) {
+                let nr: Option<i64> = sc.get("syscall").and_then(|p| p.parse().ok());
+                let mut f = Map::new();
+                f.insert("pid".into(), json!(spid));
+                f.insert("ns_pid".into(), json!(ns_pid(spid, &self.known_pids)));
+                f.insert(
+                    "syscall".into(),
+                    json!(nr.and_then(policy::syscall_name).unwrap_or("unknown")),
+                );
+                f.insert("nr".into(), json!(nr));
+                f.insert("arch".into(), json!(sc.get("arch")));
+                f.insert("layer".into(), json!("seccomp"));
+                f.insert("action".into(), json!("kill_process"));
+                f.insert("signal".into(), json!(sc.get("sig")));
+                f.insert(
+                    "capability".into(),
+                    json!("none: non-native syscall ABI (x32/i386) is never granted"),
+                );
+                f.insert("runtime".into(), json!(self.plan.runtime.name));
+                f.insert("source".into(), json!("kernel audit (SECCOMP)"));
+                self.counts.denials += 1;
+                self.record("denial", Value::Object(f))?;
             }
         }
         Ok(())

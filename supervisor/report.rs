@@ -171,6 +171,7 @@ impl RunHeader {
         dest: &Destinations,
         audit_log: &std::path::Path,
         session: &str,
+        landlock_source: &str,
     ) -> Self {
         let ll = &setup.landlock;
         let landlock = if plan.dry_run {
@@ -268,8 +269,9 @@ impl RunHeader {
             (
                 "audit log".into(),
                 format!(
-                    "{} (session {session}): spawns, seccomp denials, exits; Landlock denials are returned to the workload but not recorded",
-                    audit_log.display()
+                    "{} (session {session}): spawns, exits, seccomp {}; Landlock denials {landlock_source}",
+                    audit_log.display(),
+                    if plan.dry_run { "and Landlock would-be denials" } else { "denials" }
                 ),
             ),
             ("not claimed".into(), NON_CLAIM.into()),
@@ -298,6 +300,10 @@ impl RunHeader {
         );
         facts.insert("audit_log".into(), serde_json::json!(audit_log));
         facts.insert("session".into(), serde_json::json!(session));
+        facts.insert(
+            "landlock_denials".into(),
+            serde_json::json!(landlock_source),
+        );
         facts.insert("not_claimed".into(), serde_json::json!(NON_CLAIM));
         RunHeader { rows, facts }
     }
@@ -332,7 +338,7 @@ impl RunHeader {
                 "seccomp_denials": true,
                 "spawns": "execve/execveat via seccomp user notification (CONTINUE)",
                 "exits": "workload from the sandbox init; other spawned processes from their zombie /proc entry when read in time",
-                "landlock_denials": "not recorded: reading the kernel audit netlink socket is not implemented in this build",
+                "landlock_denials": self.facts.get("landlock_denials").cloned(),
             }),
         );
         m

@@ -60,6 +60,9 @@ pub enum RunError {
     /// Recording failed mid-run; the sandbox was killed.
     #[error("recording failed, the sandbox was killed: {0}")]
     Monitor(#[from] MonitorError),
+    /// Reading the kernel audit socket failed mid-run.
+    #[error("reading kernel audit records failed, the sandbox was killed: {0}")]
+    KernelAudit(String),
     /// The sandbox did not hand over the seccomp listener.
     #[error("the sandbox did not pass the seccomp notification listener; nothing was executed")]
     NoListener,
@@ -78,6 +81,8 @@ pub struct RunOptions {
     pub run_id: String,
     /// Audit log file.
     pub audit_log: PathBuf,
+    /// Directory of the lock files coordinating the kernel audit state between concurrent runs.
+    pub audit_lock: PathBuf,
 }
 
 /// What happened.
@@ -113,7 +118,11 @@ fn kill_and_reap(pid: Pid) {
 }
 
 /// Clone the sandbox and bring it to the point where the workload waits for Go.
-fn start(plan: &Plan, opts: &RunOptions) -> Result<(Started, SetupReport, OwnedFd), RunError> {
+fn start(
+    plan: &Plan,
+    opts: &RunOptions,
+    landlock_log: bool,
+) -> Result<(Started, SetupReport, OwnedFd), RunError> {
     let filters = seccomp::compile(&plan.seccomp, true)?;
     let init_filter = seccomp::init_filter()?;
     let (parent_end, child_end) = channel::pair()?;
@@ -129,7 +138,7 @@ fn start(plan: &Plan, opts: &RunOptions) -> Result<(Started, SetupReport, OwnedF
                 plan,
                 filters: &filters,
                 init_filter: &init_filter,
-                landlock_log: false,
+                landlock_log,
                 chan: child_end,
             })
         }
@@ -247,7 +256,29 @@ pub fn run(plan: &Plan, policies: &Policies, opts: &RunOptions) -> Result<RunOut
     // The log must be writable before anything runs.
     let mut log = AuditLog::open(&opts.audit_log, &opts.run_id)?;
     let started_at = std::time::Instant::now();
-    let (started, setup, listener) = start(plan, opts)?;
+    // Landlock denials come from the kernel audit log, readable by root only.
+    // It must be subscribed (and audit enabled) before the domain exists.
+    let (kaudit, landlock_source) = if plan.dry_run {
+        (
+            None,
+            "not applicable: Landlock is not applied in dry-run".to_string(),
+        )
+    } else if !nix::unistd::geteuid().is_root() {
+        (None, "not recorded: reading kernel audit records needs root (CAP_AUDIT_READ); denials still return EACCES".to_string())
+    } else {
+        match crate::sys::audit_netlink::AuditReader::open(&opts.audit_lock) {
+            Ok(r) => (
+                Some(r),
+                "recorded from the kernel audit log (LANDLOCK_ACCESS with log_new_exec)"
+                    .to_string(),
+            ),
+            Err(e) => (
+                None,
+                format!("not recorded: {e}; denials still return EACCES"),
+            ),
+        }
+    };
+    let (started, setup, listener) = start(plan, opts, kaudit.is_some())?;
     if let Err(e) = crate::sys::notify::set_sync_wakeup(&listener) {
         tracing::warn!("{e}; notifications take the slower wake-up path");
     }
@@ -259,6 +290,7 @@ pub fn run(plan: &Plan, policies: &Policies, opts: &RunOptions) -> Result<RunOut
         &dest,
         &opts.audit_log,
         &opts.run_id,
+        &landlock_source,
     );
     if let Err(e) = log.append("session.start", header.session_start(plan)) {
         kill_and_reap(started.pid);
@@ -277,8 +309,9 @@ pub fn run(plan: &Plan, policies: &Policies, opts: &RunOptions) -> Result<RunOut
         &mut log,
         listener,
         setup.workload_pid as u32,
+        started.pid.as_raw() as u32,
     );
-    let outcome = match supervise(plan, &started, &mut monitor) {
+    let outcome = match supervise(plan, &started, &mut monitor, kaudit.as_ref()) {
         Ok(o) => o,
         Err(e) => {
             kill_and_reap(started.pid);
@@ -320,7 +353,12 @@ pub fn run(plan: &Plan, policies: &Policies, opts: &RunOptions) -> Result<RunOut
 }
 
 /// Wait for the sandbox: forward signals, enforce the wall-clock limit, collect the exit.
-fn supervise(plan: &Plan, s: &Started, monitor: &mut Monitor<'_>) -> Result<RunOutcome, RunError> {
+fn supervise(
+    plan: &Plan,
+    s: &Started,
+    monitor: &mut Monitor<'_>,
+    kaudit: Option<&crate::sys::audit_netlink::AuditReader>,
+) -> Result<RunOutcome, RunError> {
     let sigfd = SignalFd::with_flags(
         &process::handled_signals(),
         SfdFlags::SFD_CLOEXEC | SfdFlags::SFD_NONBLOCK,
@@ -357,9 +395,17 @@ fn supervise(plan: &Plan, s: &Started, monitor: &mut Monitor<'_>) -> Result<RunO
         let mut fds = vec![
             PollFd::new(s.pidfd.as_fd(), PollFlags::POLLIN),
             PollFd::new(sigfd.as_fd(), PollFlags::POLLIN),
-            PollFd::new(monitor.listener(), PollFlags::POLLIN),
+            match monitor.listener() {
+                Some(l) => PollFd::new(l, PollFlags::POLLIN),
+                None => PollFd::new(sigfd.as_fd(), PollFlags::empty()),
+            },
             PollFd::new(s.chan_fd(), chan_events),
         ];
+        let audit_idx = fds.len();
+        if let Some(k) = kaudit {
+            fds.push(PollFd::new(k.fd(), PollFlags::POLLIN));
+        }
+        let tracked_base = fds.len();
         for (_, raw) in &tracked {
             // SAFETY: the monitor owns these pidfds and keeps them open until reap(),
             // which runs only after this poll vector is dropped.
@@ -392,10 +438,17 @@ fn supervise(plan: &Plan, s: &Started, monitor: &mut Monitor<'_>) -> Result<RunO
         let exited: Vec<u32> = tracked
             .iter()
             .enumerate()
-            .filter(|(i, _)| ready(4 + i, &fds))
+            .filter(|(i, _)| ready(tracked_base + i, &fds))
             .map(|(_, (p, _))| *p)
             .collect();
+        let audit_ready = kaudit.is_some() && ready(audit_idx, &fds);
         drop(fds);
+        if audit_ready {
+            if let Some(k) = kaudit {
+                monitor
+                    .audit_records(k.read().map_err(|e| RunError::KernelAudit(e.to_string()))?)?;
+            }
+        }
         if notif_ready {
             monitor.handle()?;
         }
@@ -463,6 +516,21 @@ fn supervise(plan: &Plan, s: &Started, monitor: &mut Monitor<'_>) -> Result<RunO
     }
     // Everything in the sandbox is gone now: record the remaining exits.
     monitor.reap_all()?;
+    monitor.close_listener();
+    // Kernel audit records arrive asynchronously: collect the late ones, until
+    // our Landlock domain is released (or briefly, if none was seen).
+    if let Some(k) = kaudit {
+        let until =
+            Instant::now() + Duration::from_millis(if monitor.saw_domain() { 1000 } else { 50 });
+        while Instant::now() < until && !monitor.domain_released {
+            let recs = k.read().map_err(|e| RunError::KernelAudit(e.to_string()))?;
+            if recs.is_empty() {
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            monitor.audit_records(recs)?;
+        }
+        monitor.audit_flush()?;
+    }
     let exit_code = if timed_out {
         TIMEOUT_EXIT
     } else {

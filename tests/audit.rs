@@ -538,4 +538,133 @@ fn a_sigsys_kill_is_recorded_as_the_workloads_exit() {
         .expect("workload exit");
     assert_eq!(exit["signal"], 31);
     assert!(exit["note"].as_str().unwrap_or("").contains("SIGSYS"));
+    // As root the kernel's SECCOMP audit record names the killing syscall.
+    let kill = of_type(&recs, "denial")
+        .into_iter()
+        .find(|d| d["action"] == "kill_process")
+        .unwrap_or_else(|| panic!("no kill denial in {recs:?}"));
+    assert_eq!(kill["nr"], 0x4000_0000u64 + 39);
+}
+
+fn kernel_audit_enabled() -> String {
+    let out = std::process::Command::new(PROBE)
+        .arg("audit-enabled")
+        .output()
+        .expect("probe");
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+#[test]
+fn landlock_denials_come_from_the_kernel_audit_log_as_root() {
+    require_root();
+    let before = kernel_audit_enabled();
+    assert!(
+        before.starts_with("enabled="),
+        "cannot read the kernel audit state: {before:?}"
+    );
+    let dir = workdir("audit-landlock", As::Root);
+    let (log, logs) = log_in(&dir);
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("listen");
+    let port = listener.local_addr().expect("addr").port();
+    let other = (port as u32 + 1).min(65535).to_string();
+    let grant = format!("connect:{port}");
+    let script =
+        format!("echo x > /etc/phase1-ll-test; cat /etc/shadow; {PROBE} connect {other}; true");
+    let r = sup(
+        As::Root,
+        &dir,
+        &[
+            "run",
+            "--audit-log",
+            &logs,
+            "--net",
+            &grant,
+            "--allow-exec",
+            PROBE,
+            "--",
+            "sh",
+            "-c",
+            &script,
+        ],
+    );
+    r.expect_code(0)
+        .expect_stderr("Landlock denials recorded from the kernel audit log");
+    let recs = records(&log);
+    assert!(
+        recs[0]["landlock_denials"]
+            .as_str()
+            .unwrap_or("")
+            .starts_with("recorded"),
+        "{}",
+        recs[0]
+    );
+    let ll: Vec<&Value> = of_type(&recs, "denial")
+        .into_iter()
+        .filter(|d| d["layer"] == "landlock")
+        .collect();
+    let shadow = ll
+        .iter()
+        .find(|d| d["path"] == "/etc/shadow")
+        .unwrap_or_else(|| panic!("no /etc/shadow denial in {ll:?}"));
+    assert_eq!(shadow["capability"], "fs.read");
+    assert_eq!(shadow["syscall"], "openat");
+    assert_eq!(shadow["comm"], "cat");
+    let write = ll
+        .iter()
+        .find(|d| d["capability"] == "fs.write")
+        .unwrap_or_else(|| panic!("no fs.write denial in {ll:?}"));
+    assert_eq!(write["path"], "/etc");
+    let net = ll
+        .iter()
+        .find(|d| d["capability"] == "host.net")
+        .unwrap_or_else(|| panic!("no TCP denial in {ll:?}"));
+    assert_eq!(net["port"].to_string(), other);
+    // why explains a Landlock denial too.
+    let id = format!(
+        "{}:{}",
+        shadow["session"].as_str().unwrap_or(""),
+        shadow["seq"]
+    );
+    sup(As::Root, &dir, &["logs", "--audit-log", &logs, "why", &id])
+        .expect_code(0)
+        .expect_stdout("missing capability : fs.read")
+        .expect_stdout("read = [\"/etc/shadow\"]");
+    // The kernel audit state is restored once no run needs it.
+    let start = Instant::now();
+    while kernel_audit_enabled() != before {
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "audit state not restored: {} (was {before})",
+            kernel_audit_enabled()
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+#[test]
+fn an_unprivileged_session_says_landlock_denials_are_not_recorded() {
+    require_root();
+    let dir = workdir("audit-ll-nobody", As::Nobody);
+    let (log, logs) = log_in(&dir);
+    sup(
+        As::Nobody,
+        &dir,
+        &[
+            "run",
+            "-q",
+            "--audit-log",
+            &logs,
+            "--",
+            "sh",
+            "-c",
+            "cat /etc/shadow; true",
+        ],
+    )
+    .expect_code(0);
+    let recs = records(&log);
+    let why = recs[0]["landlock_denials"].as_str().unwrap_or("");
+    assert!(
+        why.starts_with("not recorded: reading kernel audit records needs root"),
+        "{why}"
+    );
 }

@@ -229,6 +229,46 @@ fn main() {
             }
             0
         }
+        "audit-enabled" => {
+            // Ask the kernel whether audit is enabled (AUDIT_GET; needs root).
+            // SAFETY: socket(2) with integer arguments.
+            let fd =
+                unsafe { libc::socket(libc::AF_NETLINK, libc::SOCK_RAW | libc::SOCK_CLOEXEC, 9) };
+            let mut req = [0u8; 16];
+            req[0..4].copy_from_slice(&16u32.to_ne_bytes());
+            req[4..6].copy_from_slice(&1000u16.to_ne_bytes());
+            req[6..8].copy_from_slice(&1u16.to_ne_bytes());
+            // SAFETY: sockaddr_nl is plain data; zero addresses the kernel.
+            let mut addr: libc::sockaddr_nl = unsafe { std::mem::zeroed() };
+            addr.nl_family = libc::AF_NETLINK as u16;
+            // SAFETY: buffers and address are valid for the sizes passed.
+            unsafe {
+                libc::sendto(
+                    fd,
+                    req.as_ptr() as *const libc::c_void,
+                    16,
+                    0,
+                    &addr as *const libc::sockaddr_nl as *const libc::sockaddr,
+                    std::mem::size_of::<libc::sockaddr_nl>() as u32,
+                )
+            };
+            let mut buf = [0u8; 8192];
+            let mut code = 1;
+            for _ in 0..4 {
+                // SAFETY: `buf` is valid for writes of its length.
+                let n =
+                    unsafe { libc::recv(fd, buf.as_mut_ptr() as *mut libc::c_void, buf.len(), 0) };
+                if n >= 24 && u16::from_ne_bytes([buf[4], buf[5]]) == 1000 {
+                    println!(
+                        "enabled={}",
+                        u32::from_ne_bytes([buf[20], buf[21], buf[22], buf[23]])
+                    );
+                    code = 0;
+                    break;
+                }
+            }
+            code
+        }
         "sleep" => {
             std::thread::sleep(std::time::Duration::from_secs(arg(1).parse().unwrap_or(1)));
             0

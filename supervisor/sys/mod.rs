@@ -1,6 +1,7 @@
 //! Applying: the few modules that make syscalls. Everything here acts on the
 //! calling process; what to do is decided in `plan`.
 
+pub mod audit_netlink;
 pub mod caps;
 pub mod cgroup;
 pub mod channel;
