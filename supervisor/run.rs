@@ -279,8 +279,11 @@ pub fn run(plan: &Plan, policies: &Policies, opts: &RunOptions) -> Result<RunOut
         }
     };
     let (started, setup, listener) = start(plan, opts, kaudit.is_some())?;
-    if let Err(e) = crate::sys::notify::set_sync_wakeup(&listener) {
-        tracing::warn!("{e}; notifications take the slower wake-up path");
+    // PHASE1_NO_SYNC_WAKEUP=1 exists for scripts/bench.sh to measure the difference.
+    if std::env::var("PHASE1_NO_SYNC_WAKEUP").as_deref() != Ok("1") {
+        if let Err(e) = crate::sys::notify::set_sync_wakeup(&listener) {
+            tracing::warn!("{e}; notifications take the slower wake-up path");
+        }
     }
     let dest = Destinations::of_this_process();
     let header = RunHeader::new(
@@ -521,7 +524,7 @@ fn supervise(
     // our Landlock domain is released (or briefly, if none was seen).
     if let Some(k) = kaudit {
         let until =
-            Instant::now() + Duration::from_millis(if monitor.saw_domain() { 1000 } else { 50 });
+            Instant::now() + Duration::from_millis(if monitor.saw_domain() { 1000 } else { 20 });
         while Instant::now() < until && !monitor.domain_released {
             let recs = k.read().map_err(|e| RunError::KernelAudit(e.to_string()))?;
             if recs.is_empty() {

@@ -668,3 +668,31 @@ fn an_unprivileged_session_says_landlock_denials_are_not_recorded() {
         "{why}"
     );
 }
+
+#[test]
+fn a_log_that_fills_up_mid_run_kills_the_sandbox() {
+    require_root();
+    let dir = workdir("audit-full", As::Root);
+    let mnt = dir.join("small");
+    std::fs::create_dir_all(&mnt).expect("mkdir");
+    let ok = std::process::Command::new("mount")
+        .args(["-t", "tmpfs", "-o", "size=64k", "tmpfs"])
+        .arg(&mnt)
+        .status()
+        .expect("mount");
+    assert!(ok.success(), "cannot mount a small tmpfs for the test");
+    let log = mnt.join("audit.jsonl");
+    let logs = log.to_string_lossy().into_owned();
+    let start = Instant::now();
+    // vhangup (153) is never allowed: every call is a recorded denial.
+    let r = probe(
+        As::Root,
+        &dir,
+        &["--audit-log", &logs, "--allow-exec", PROBE],
+        &["loop", "153", "1000000"],
+    );
+    let _ = std::process::Command::new("umount").arg(&mnt).status();
+    r.expect_code(125)
+        .expect_stderr("recording failed, the sandbox was killed");
+    assert!(start.elapsed() < Duration::from_secs(30));
+}

@@ -5,7 +5,7 @@
 //! Usage: phase1-probe <op> [args]
 //!   read PATH | write PATH | exec PATH | connect PORT | bind PORT | socket-inet
 //!   unshare-user | mount-tmpfs | ptrace PID | status | fds | forkbomb | fork
-//!   kill PID | sleep SECS | syscall NR
+//!   kill PID | sleep SECS | syscall NR | loop NR COUNT | audit-enabled
 
 use std::ffi::CString;
 use std::io::Write;
@@ -268,6 +268,21 @@ fn main() {
                 }
             }
             code
+        }
+        "loop" => {
+            // Call syscall NR (no arguments) COUNT times; print nanoseconds per call.
+            let nr: i64 = arg(1).parse().unwrap_or(110);
+            let count: u64 = arg(2).parse().unwrap_or(10_000);
+            let start = std::time::Instant::now();
+            for _ in 0..count {
+                // SAFETY: a raw syscall without arguments; only its cost is measured.
+                unsafe { libc::syscall(nr) };
+            }
+            println!(
+                "ns_per_call={}",
+                start.elapsed().as_nanos() as u64 / count.max(1)
+            );
+            0
         }
         "sleep" => {
             std::thread::sleep(std::time::Duration::from_secs(arg(1).parse().unwrap_or(1)));
