@@ -1295,6 +1295,10 @@ mod tests {
 
     const ZERO: [u64; 6] = [0; 6];
 
+    fn act(p: &Plan, nr: i64, args: &[u64; 6], record: bool) -> Action {
+        p.seccomp.decide(nr, args, record).action
+    }
+
     fn args0(a: u64) -> [u64; 6] {
         [a, 0, 0, 0, 0, 0]
     }
@@ -1306,7 +1310,7 @@ mod tests {
         assert_eq!(p.namespaces[0], Namespace::User);
         let fork = policy::syscall_nr("fork").unwrap_or(-1);
         assert_eq!(
-            p.seccomp.decide(fork, &ZERO, false).action,
+            act(&p, fork, &ZERO, false),
             Action::Deny { errno: libc::EPERM }
         );
         let clone = policy::syscall_nr("clone").unwrap_or(-1);
@@ -1318,10 +1322,7 @@ mod tests {
             Action::Deny { errno: libc::EPERM }
         );
         let thread = (libc::CLONE_THREAD | libc::CLONE_VM | libc::CLONE_SIGHAND) as u64;
-        assert_eq!(
-            p.seccomp.decide(clone, &args0(thread), false).action,
-            Action::Allow
-        );
+        assert_eq!(act(&p, clone, &args0(thread), false), Action::Allow);
     }
 
     #[test]
@@ -1379,14 +1380,8 @@ mod tests {
     #[test]
     fn x32_numbers_are_killed() {
         let p = plan("shell", &Overrides::default(), &facts());
-        assert_eq!(
-            p.seccomp.decide(0x4000_0000, &ZERO, false).action,
-            Action::Kill
-        );
-        assert_eq!(
-            p.seccomp.decide(0x4000_0000 + 59, &ZERO, true).action,
-            Action::Kill
-        );
+        assert_eq!(act(&p, 0x4000_0000, &ZERO, false), Action::Kill);
+        assert_eq!(act(&p, 0x4000_0000 + 59, &ZERO, true), Action::Kill);
     }
 
     #[test]
@@ -1687,15 +1682,9 @@ mod tests {
     fn spawns_are_observed_and_dry_run_observes_writes() {
         let p = plan("python", &Overrides::default(), &facts());
         let nr = |n| policy::syscall_nr(n).unwrap_or(-1);
-        assert_eq!(
-            p.seccomp.decide(nr("execve"), &ZERO, true).action,
-            Action::Observe
-        );
+        assert_eq!(act(&p, nr("execve"), &ZERO, true), Action::Observe);
         // Without a listener an observed syscall simply runs.
-        assert_eq!(
-            p.seccomp.decide(nr("execve"), &ZERO, false).action,
-            Action::Allow
-        );
+        assert_eq!(act(&p, nr("execve"), &ZERO, false), Action::Allow);
         // Enforced runs never notify opens.
         assert_eq!(
             p.seccomp
@@ -1733,17 +1722,11 @@ mod tests {
                 "flags {f:#x}"
             );
         }
-        assert_eq!(
-            d.seccomp.decide(nr("unlinkat"), &ZERO, true).action,
-            Action::Observe
-        );
-        assert_eq!(
-            d.seccomp.decide(nr("connect"), &ZERO, true).action,
-            Action::Observe
-        );
+        assert_eq!(act(&d, nr("unlinkat"), &ZERO, true), Action::Observe);
+        assert_eq!(act(&d, nr("connect"), &ZERO, true), Action::Observe);
         // Denials stay denials in the plan; the monitor turns them into would_deny.
         assert_eq!(
-            d.seccomp.decide(nr("ptrace"), &ZERO, true).action,
+            act(&d, nr("ptrace"), &ZERO, true),
             Action::Deny { errno: libc::EPERM }
         );
     }

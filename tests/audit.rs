@@ -19,6 +19,15 @@ fn of_type<'a>(recs: &'a [Value], t: &str) -> Vec<&'a Value> {
     recs.iter().filter(|r| r["type"] == t).collect()
 }
 
+/// `run -q --audit-log LOG -- sh -c SCRIPT` as root.
+fn run_sh(dir: &Path, logs: &str, script: &str) -> Run {
+    sup(
+        As::Root,
+        dir,
+        &["run", "-q", "--audit-log", logs, "--", "sh", "-c", script],
+    )
+}
+
 fn log_in(dir: &Path) -> (PathBuf, String) {
     let p = dir.join("audit.jsonl");
     let s = p.to_string_lossy().into_owned();
@@ -369,21 +378,7 @@ fn verify_detects_tampering_loss_and_tolerates_a_torn_tail() {
     let dir = workdir("audit-verify", As::Root);
     let (log, logs) = log_in(&dir);
     for _ in 0..2 {
-        sup(
-            As::Root,
-            &dir,
-            &[
-                "run",
-                "-q",
-                "--audit-log",
-                &logs,
-                "--",
-                "sh",
-                "-c",
-                "unshare -U true; true",
-            ],
-        )
-        .expect_code(0);
+        run_sh(&dir, &logs, "unshare -U true; true").expect_code(0);
     }
     let good = std::fs::read_to_string(&log).expect("log");
     let check = |text: &str| {
@@ -480,21 +475,7 @@ fn follow_prints_records_as_they_arrive() {
         .stdout(std::process::Stdio::piped())
         .spawn()
         .expect("follow");
-    sup(
-        As::Root,
-        &dir,
-        &[
-            "run",
-            "-q",
-            "--audit-log",
-            &logs,
-            "--",
-            "sh",
-            "-c",
-            "unshare -U true; true",
-        ],
-    )
-    .expect_code(0);
+    run_sh(&dir, &logs, "unshare -U true; true").expect_code(0);
     let start = Instant::now();
     let out = follower.stdout.take().expect("stdout");
     let reader = std::thread::spawn(move || {

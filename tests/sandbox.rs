@@ -49,9 +49,7 @@ fn declared_writes_succeed_and_land_on_the_host() {
     require_root();
     for who in BOTH {
         let dir = workdir("write", who);
-        let out = dir.join("out");
-        std::fs::create_dir(&out).expect("mkdir");
-        chown_for(&out, who);
+        let out = owned_subdir(&dir, "out", who);
         probe(who, &dir, &["--allow-write", "out"], &["write", "out/f"])
             .expect_code(0)
             .expect_stdout("ok");
@@ -70,9 +68,7 @@ fn paths_under_tmp_keep_their_declared_access() {
     require_root();
     for who in BOTH {
         let dir = tmpdir("carry", who);
-        let out = dir.join("out");
-        std::fs::create_dir(&out).expect("mkdir");
-        chown_for(&out, who);
+        let out = owned_subdir(&dir, "out", who);
         std::fs::write(dir.join("in.txt"), "data").expect("write");
         // cwd (declared read-only) is visible but not writable, even under the private /tmp.
         probe(who, &dir, &[], &["read", "in.txt"]).expect_stdout("ok");

@@ -60,6 +60,14 @@ pub fn tmpdir(name: &str, who: As) -> PathBuf {
     dir
 }
 
+/// `dir/name`, created and owned by `who`.
+pub fn owned_subdir(dir: &Path, name: &str, who: As) -> PathBuf {
+    let p = dir.join(name);
+    std::fs::create_dir(&p).expect("mkdir");
+    chown_for(&p, who);
+    p
+}
+
 pub fn chown_for(p: &Path, who: As) {
     if who == As::Nobody {
         std::os::unix::fs::chown(p, Some(NOBODY), Some(NOBODY)).expect("chown");
