@@ -562,3 +562,50 @@ fn runtimes_are_listed() {
         .expect_stdout("rust")
         .expect_stdout("shell");
 }
+
+#[test]
+fn cargo_builds_and_runs_a_project_under_the_rust_runtime() {
+    require_root();
+    let cargo_home = std::path::Path::new("/root/.cargo/bin/cargo");
+    assert!(
+        cargo_home.exists(),
+        "the rust runtime test needs rustup's cargo at {}",
+        cargo_home.display()
+    );
+    // Under /tmp: outside this repository, whose Cargo.toml cargo would look for.
+    let dir = tmpdir("rust-runtime", As::Root);
+    std::fs::create_dir_all(dir.join("src")).expect("mkdir");
+    std::fs::write(
+        dir.join("Cargo.toml"),
+        "[package]\nname = \"hello\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+    )
+    .expect("write");
+    std::fs::write(dir.join("src/main.rs"), "fn main() { println!(\"hello from {}\", std::env::var(\"PHASE1_RUNTIME\").unwrap_or_default()); }\n").expect("write");
+    let mut c = command(
+        As::Root,
+        &dir,
+        &[
+            "run",
+            "-q",
+            "--runtime",
+            "rust",
+            "--",
+            "cargo",
+            "run",
+            "-q",
+            "--offline",
+        ],
+    );
+    c.env("HOME", "/root");
+    let out = c.output().expect("run");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("hello from rust"), "{stdout}");
+    assert!(dir.join("target").exists());
+    let _ = std::fs::remove_dir_all(&dir);
+}
