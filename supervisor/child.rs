@@ -105,7 +105,7 @@ pub fn sandbox_init(args: ChildArgs<'_>) -> ! {
     // dry-run it is not applied: the supervisor checks accesses against the
     // same rules and records would-be denials.
     let ll = if plan.dry_run {
-        landlock::LandlockOutcome::not_applied()
+        landlock::LandlockOutcome::not_applied(plan.landlock.abi)
     } else {
         match landlock::apply(&plan.landlock, landlock_log) {
             Ok(o) => o,

@@ -11,7 +11,8 @@ use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-/// Landlock ABI the plan is written for (kernel 6.15+: fs, TCP, scopes, audit log flags).
+/// Default Landlock ABI plans are written for (kernel 6.15+: fs, TCP, scopes,
+/// audit log flags); `landlock_abi` in policies/baseline.toml changes it.
 pub const LANDLOCK_ABI: u8 = 7;
 /// PATH inside the sandbox, after any runtime `path_prepend`.
 pub const SYSTEM_PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
@@ -1123,7 +1124,7 @@ pub fn compile(
         capability: format!("host.net ({net_source})"),
     };
     let landlock = LandlockPlan {
-        abi: LANDLOCK_ABI,
+        abi: policies.baseline.landlock_abi,
         fs,
         net,
         scopes: vec!["abstract_unix_socket".into(), "signal".into()],

@@ -87,6 +87,10 @@ pub struct BaselineRule {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Baseline {
+    /// Landlock ABI the rules are written for: every access right of this ABI
+    /// is handled, and the run is refused if the kernel cannot enforce them all.
+    #[serde(default = "default_abi")]
+    pub landlock_abi: u8,
     /// System trees: readable always, executable with spawn = "any".
     pub system: Vec<String>,
     /// Dynamic loader candidates.
@@ -96,6 +100,10 @@ pub struct Baseline {
     /// Rules present when the runtime declares network access.
     #[serde(default)]
     pub net_rule: Vec<BaselineRule>,
+}
+
+fn default_abi() -> u8 {
+    crate::plan::LANDLOCK_ABI
 }
 
 /// All policy data.
@@ -163,6 +171,16 @@ impl Policies {
             }
         }
         let b: Baseline = tomlfile::parse(baseline.0, baseline.1)?;
+        if !(4..=10).contains(&b.landlock_abi) {
+            let offset = baseline.1.find("landlock_abi").unwrap_or(0);
+            return Err(PolicyError::Invalid {
+                at: locate(baseline.0, baseline.1, offset),
+                message: format!(
+                    "landlock_abi = {}: must be 4 (TCP rules) to 10",
+                    b.landlock_abi
+                ),
+            });
+        }
         for r in b.rule.iter().chain(&b.net_rule) {
             if !r.path.get_ref().starts_with('/') {
                 return Err(PolicyError::Invalid {

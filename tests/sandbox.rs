@@ -609,3 +609,79 @@ fn cargo_builds_and_runs_a_project_under_the_rust_runtime() {
     assert!(dir.join("target").exists());
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn a_landlock_downgrade_refuses_to_run_unless_best_effort() {
+    require_root();
+    let dir = workdir("ll-downgrade", As::Root);
+    // Policies asking for Landlock ABI 9, which this kernel (ABI 7) cannot fully enforce.
+    let pol = dir.join("policies");
+    std::fs::create_dir_all(&pol).expect("mkdir");
+    let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("policies");
+    std::fs::copy(src.join("syscalls.toml"), pol.join("syscalls.toml")).expect("copy");
+    let baseline = std::fs::read_to_string(src.join("baseline.toml")).expect("read");
+    assert!(baseline.contains("landlock_abi = 7"));
+    std::fs::write(
+        pol.join("baseline.toml"),
+        baseline.replace("landlock_abi = 7", "landlock_abi = 9"),
+    )
+    .expect("write");
+    let pol = pol.to_string_lossy().into_owned();
+    let marker = dir.join("ran");
+    let script = format!("touch {}", marker.display());
+    sup(As::Root, &dir, &["run", "-q", "--policies-dir", &pol, "--allow-write", ".", "--", "sh", "-c", &script])
+        .expect_code(125)
+        .expect_stderr("sandbox setup failed at landlock: ruleset partially_enforced (kernel ABI 7, plan needs ABI 9); refusing to run");
+    assert!(
+        !marker.exists(),
+        "the workload ran under a downgraded Landlock ruleset"
+    );
+    let log = dir.join("audit.jsonl");
+    let logs = log.to_string_lossy().into_owned();
+    sup(
+        As::Root,
+        &dir,
+        &[
+            "run",
+            "--best-effort",
+            "--audit-log",
+            &logs,
+            "--policies-dir",
+            &pol,
+            "--allow-write",
+            ".",
+            "--",
+            "sh",
+            "-c",
+            &script,
+        ],
+    )
+    .expect_code(0)
+    .expect_stderr(
+        "landlock     : DOWNGRADED (partially_enforced, --best-effort) (plan ABI 9, kernel ABI 7)",
+    );
+    assert!(marker.exists());
+    let start: serde_json::Value = serde_json::from_str(
+        std::fs::read_to_string(&log)
+            .expect("log")
+            .lines()
+            .next()
+            .unwrap_or("{}"),
+    )
+    .expect("json");
+    assert_eq!(start["enforced"]["landlock"], "partially_enforced");
+    // A bad ABI in the policy file is bad input.
+    std::fs::write(
+        dir.join("policies/baseline.toml"),
+        baseline.replace("landlock_abi = 7", "landlock_abi = 2"),
+    )
+    .expect("write");
+    sup(
+        As::Root,
+        &dir,
+        &["run", "--policies-dir", &pol, "--", "true"],
+    )
+    .expect_code(2)
+    .expect_stderr("baseline.toml:")
+    .expect_stderr("landlock_abi = 2");
+}

@@ -1,6 +1,6 @@
 //! Applying the plan's Landlock rules to the calling process.
 
-use crate::plan::{FsAccess, LandlockPlan, LANDLOCK_ABI};
+use crate::plan::{FsAccess, LandlockPlan};
 use ::landlock::{
     Access, AccessFs, AccessNet, BitFlags, NetPort, PathBeneath, PathFd, RestrictionStatus,
     Ruleset, RulesetAttr, RulesetCreatedAttr, RulesetStatus, Scope, ABI,
@@ -50,11 +50,11 @@ pub struct LandlockOutcome {
 
 impl LandlockOutcome {
     /// The outcome of a dry-run, where Landlock is deliberately not applied.
-    pub fn not_applied() -> Self {
+    pub fn not_applied(plan_abi: u8) -> Self {
         LandlockOutcome {
             status: "not_applied_dry_run".into(),
             kernel_abi: kernel_abi(),
-            plan_abi: LANDLOCK_ABI,
+            plan_abi,
             skipped: Vec::new(),
             fs_rules: 0,
             log_new_exec: false,
@@ -87,20 +87,25 @@ pub fn kernel_abi() -> i32 {
     }
 }
 
-fn abi() -> ABI {
-    match LANDLOCK_ABI {
+fn abi_of(v: u8) -> ABI {
+    match v {
+        0..=4 => ABI::V4,
+        5 => ABI::V5,
+        6 => ABI::V6,
         7 => ABI::V7,
-        _ => ABI::V6,
+        8 => ABI::V8,
+        9 => ABI::V9,
+        _ => ABI::V10,
     }
 }
 
-/// Landlock rights for a set of plan accesses.
-pub fn rights(access: &[FsAccess]) -> BitFlags<AccessFs> {
+/// Landlock rights for a set of plan accesses, at an ABI.
+pub fn rights(access: &[FsAccess], abi: ABI) -> BitFlags<AccessFs> {
     let mut r = BitFlags::EMPTY;
     for a in access {
         r |= match a {
             FsAccess::Read => AccessFs::ReadFile | AccessFs::ReadDir,
-            FsAccess::Write => AccessFs::from_write(abi()),
+            FsAccess::Write => AccessFs::from_write(abi),
             FsAccess::Exec => BitFlags::from(AccessFs::Execute),
         };
     }
@@ -118,7 +123,7 @@ fn rs_err(context: &str) -> impl Fn(::landlock::RulesetError) -> LandlockError +
 /// set no_new_privs (the caller did, as its own step). `log_new_exec` asks the
 /// kernel to audit denials after exec.
 pub fn apply(plan: &LandlockPlan, log_new_exec: bool) -> Result<LandlockOutcome, LandlockError> {
-    let abi = abi();
+    let abi = abi_of(plan.abi);
     let mut ruleset = Ruleset::default()
         .handle_access(AccessFs::from_all(abi))
         .map_err(rs_err("handling filesystem access"))?;
@@ -152,7 +157,7 @@ pub fn apply(plan: &LandlockPlan, log_new_exec: bool) -> Result<LandlockOutcome,
                 });
             }
         };
-        let mut access = rights(&rule.access);
+        let mut access = rights(&rule.access, abi);
         if !rule.path.is_dir() {
             access &= AccessFs::from_file(abi);
         }
@@ -192,7 +197,7 @@ pub fn apply(plan: &LandlockPlan, log_new_exec: bool) -> Result<LandlockOutcome,
         }
         .to_string(),
         kernel_abi: kernel_abi(),
-        plan_abi: LANDLOCK_ABI,
+        plan_abi: plan.abi,
         skipped,
         fs_rules,
         log_new_exec: status.log_new_exec,
@@ -205,16 +210,17 @@ mod tests {
 
     #[test]
     fn read_does_not_include_execute() {
-        let r = rights(&[FsAccess::Read]);
+        let abi = ABI::V7;
+        let r = rights(&[FsAccess::Read], abi);
         assert!(!r.contains(AccessFs::Execute));
         assert!(r.contains(AccessFs::ReadFile));
         assert!(!r.contains(AccessFs::WriteFile));
-        let w = rights(&[FsAccess::Read, FsAccess::Write]);
+        let w = rights(&[FsAccess::Read, FsAccess::Write], abi);
         assert!(
             w.contains(AccessFs::WriteFile)
                 && w.contains(AccessFs::Truncate)
                 && !w.contains(AccessFs::Execute)
         );
-        assert!(rights(&[FsAccess::Exec]).contains(AccessFs::Execute));
+        assert!(rights(&[FsAccess::Exec], abi).contains(AccessFs::Execute));
     }
 }
