@@ -320,7 +320,7 @@ impl<'a> Monitor<'a> {
         let mut f = self.base_fields(n, name, t);
         f.insert("path".into(), json!(raw));
         f.insert("exe".into(), json!(exe));
-        f.insert("argv".into(), json!(argv));
+        f.insert("argv".into(), json!(crate::report::redact_argv(&argv)));
         f.insert("cwd".into(), json!(cwd));
         if !complete {
             f.insert(

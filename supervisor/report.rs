@@ -53,6 +53,45 @@ impl Destinations {
     }
 }
 
+/// Words whose `word=value` values are secrets (Phase1 convention).
+const SECRET_KEYS: &[&str] = &["token", "password", "passwd", "secret", "api_key", "apikey"];
+
+/// Redact `token=...`, `password=...` and the like inside one argument.
+pub fn redact_arg(arg: &str) -> String {
+    let lower = arg.to_ascii_lowercase();
+    let mut out = String::with_capacity(arg.len());
+    let mut i = 0;
+    while i < arg.len() {
+        let hit = SECRET_KEYS.iter().find_map(|k| {
+            let pat = format!("{k}=");
+            lower[i..].starts_with(&pat).then_some(pat.len())
+        });
+        match hit {
+            Some(n) => {
+                out.push_str(&arg[i..i + n]);
+                out.push_str("<redacted>");
+                i += n;
+                while i < arg.len()
+                    && !matches!(arg.as_bytes()[i], b' ' | b'&' | b';' | b',' | b'\'' | b'"')
+                {
+                    i += 1;
+                }
+            }
+            None => {
+                let c = arg[i..].chars().next().unwrap_or(' ');
+                out.push(c);
+                i += c.len_utf8();
+            }
+        }
+    }
+    out
+}
+
+/// argv with secrets redacted (for logs and headers).
+pub fn redact_argv(argv: &[String]) -> Vec<String> {
+    argv.iter().map(|a| redact_arg(a)).collect()
+}
+
 /// Quote argv for display.
 pub fn shell_join(argv: &[String]) -> String {
     argv.iter()
@@ -224,7 +263,7 @@ impl RunHeader {
             .collect::<Vec<_>>()
             .join(" ");
         let rows: Vec<(String, String)> = vec![
-            ("run".into(), shell_join(&plan.command.argv)),
+            ("run".into(), shell_join(&redact_argv(&plan.command.argv))),
             ("program".into(), plan.command.program.display().to_string()),
             ("cwd".into(), plan.command.cwd.display().to_string()),
             (
@@ -278,7 +317,10 @@ impl RunHeader {
         ];
         let mut facts = BTreeMap::new();
         facts.insert("event".into(), serde_json::json!("run.start"));
-        facts.insert("argv".into(), serde_json::json!(plan.command.argv));
+        facts.insert(
+            "argv".into(),
+            serde_json::json!(redact_argv(&plan.command.argv)),
+        );
         facts.insert("program".into(), serde_json::json!(plan.command.program));
         facts.insert("cwd".into(), serde_json::json!(plan.command.cwd));
         facts.insert("runtime".into(), serde_json::json!(plan.runtime.name));
@@ -318,7 +360,10 @@ impl RunHeader {
             .map(|(k, v)| (k.clone(), v.clone()))
             .collect();
         m.remove("event");
-        m.insert("command".into(), serde_json::json!(plan.command.argv));
+        m.insert(
+            "command".into(),
+            serde_json::json!(redact_argv(&plan.command.argv)),
+        );
         m.insert("manifest".into(), serde_json::json!(plan.runtime.manifest));
         m.insert("uid".into(), serde_json::json!(plan.id_map.uid));
         m.insert(
@@ -458,7 +503,10 @@ fn access_str(a: &[FsAccess]) -> String {
 pub fn explain_text(plan: &Plan) -> String {
     let mut out = String::new();
     let head = vec![
-        ("run".to_string(), shell_join(&plan.command.argv)),
+        (
+            "run".to_string(),
+            shell_join(&redact_argv(&plan.command.argv)),
+        ),
         ("program".into(), plan.command.program.display().to_string()),
         ("cwd".into(), plan.command.cwd.display().to_string()),
         (
@@ -654,6 +702,18 @@ mod tests {
         );
         assert_eq!(shell_join(&["it's".into()]), "'it'\\''s'");
         assert_eq!(shell_join(&["a\nb'c".into()]), "$'a\\nb\\'c'");
+    }
+
+    #[test]
+    fn secret_arguments_are_redacted() {
+        assert_eq!(redact_arg("--token=abc123"), "--token=<redacted>");
+        assert_eq!(
+            redact_arg("https://x/?a=1&Password=hunter2&b=2"),
+            "https://x/?a=1&Password=<redacted>&b=2"
+        );
+        assert_eq!(redact_arg("echo token=a; ls"), "echo token=<redacted>; ls");
+        assert_eq!(redact_arg("plain"), "plain");
+        assert_eq!(redact_arg("ünïcode token=x"), "ünïcode token=<redacted>");
     }
 
     #[test]

@@ -677,3 +677,36 @@ fn a_log_that_fills_up_mid_run_kills_the_sandbox() {
         .expect_stderr("recording failed, the sandbox was killed");
     assert!(start.elapsed() < Duration::from_secs(30));
 }
+
+#[test]
+fn secrets_in_arguments_are_redacted_from_the_log_and_header() {
+    require_root();
+    let dir = workdir("audit-redact", As::Root);
+    let (log, logs) = log_in(&dir);
+    let r = sup(
+        As::Root,
+        &dir,
+        &[
+            "run",
+            "--audit-log",
+            &logs,
+            "--",
+            "sh",
+            "-c",
+            "true token=s3cr3t; echo done",
+            "password=hunter2",
+        ],
+    );
+    r.expect_code(0).expect_stdout("done");
+    assert!(
+        !r.stderr().contains("s3cr3t") && !r.stderr().contains("hunter2"),
+        "{}",
+        r.context()
+    );
+    let text = std::fs::read_to_string(&log).expect("log");
+    assert!(
+        !text.contains("s3cr3t") && !text.contains("hunter2"),
+        "secret in the log:\n{text}"
+    );
+    assert!(text.contains("token=<redacted>"));
+}
