@@ -334,6 +334,7 @@ fn cmd_runtimes(a: RuntimesArgs) -> Result<i32, Failure> {
             })
             .collect();
         print!("{}", report::rows(&rows));
+        println!("not claimed: {}", report::NON_CLAIM);
     }
     Ok(0)
 }

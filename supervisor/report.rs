@@ -561,6 +561,14 @@ pub fn explain_text(plan: &Plan) -> String {
                 "no: a layer that cannot be applied stops the run".into()
             },
         ),
+        (
+            "mode".into(),
+            if plan.dry_run {
+                "DRY-RUN: nothing is blocked; would-be denials are recorded".into()
+            } else {
+                "enforce".into()
+            },
+        ),
         ("plan digest".into(), plan.digest()),
         ("not claimed".into(), NON_CLAIM.into()),
     ];
@@ -582,11 +590,19 @@ pub fn explain_text(plan: &Plan) -> String {
     out.push('\n');
     out.push_str("  4. drop all capabilities (bounding up to cap_last_cap, ambient, inheritable, permitted, effective)\n");
     out.push_str("  5. no_new_privs\n");
-    out.push_str(&format!(
-        "  6. landlock (ABI {}, must be fully enforced)\n",
-        plan.landlock.abi
-    ));
-    out.push_str("  7. seccomp (last), then exec\n");
+    if plan.dry_run {
+        out.push_str(&format!(
+            "  6. landlock NOT applied (dry-run): the supervisor checks writes, exec and TCP against these ABI {} rules\n",
+            plan.landlock.abi
+        ));
+        out.push_str("  7. seccomp (last; denials notified, recorded as would_deny and let through), then exec\n");
+    } else {
+        out.push_str(&format!(
+            "  6. landlock (ABI {}, must be fully enforced)\n",
+            plan.landlock.abi
+        ));
+        out.push_str("  7. seccomp (last; denials notified, recorded and refused), then exec\n");
+    }
 
     out.push_str("\nlandlock filesystem rules (everything else is denied):\n");
     let fs_rows: Vec<(String, String)> = plan
@@ -638,12 +654,7 @@ pub fn explain_text(plan: &Plan) -> String {
                 Action::Kill => "kill".into(),
                 Action::Observe => "notify, continue".into(),
             };
-            let when = r.when.map(|w| match w {
-                crate::plan::ArgMatch::Eq { index, value } => format!("arg{index} == {value:#x}"),
-                crate::plan::ArgMatch::AllSet { index, mask } => {
-                    format!("arg{index} has {mask:#x}")
-                }
-            });
+            let when = r.when.map(|w| arg_label(&r.syscall, w));
             cond_rows.push((
                 format!(
                     "{action:<18} {}{}",
@@ -669,6 +680,43 @@ pub fn explain_text(plan: &Plan) -> String {
         .collect();
     out.push_str(&indent(&rows(&env_rows)));
     out
+}
+
+/// A readable form of a rule's argument condition.
+pub fn arg_label(syscall: &str, w: crate::plan::ArgMatch) -> String {
+    use crate::plan::ArgMatch;
+    let open_flag = |m: u64| match m as i32 {
+        libc::O_WRONLY => Some("O_WRONLY"),
+        libc::O_RDWR => Some("O_RDWR"),
+        libc::O_CREAT => Some("O_CREAT"),
+        libc::O_TRUNC => Some("O_TRUNC"),
+        _ => None,
+    };
+    let family = |v: u64| match v as i32 {
+        libc::AF_UNIX => Some("AF_UNIX"),
+        libc::AF_INET => Some("AF_INET"),
+        libc::AF_INET6 => Some("AF_INET6"),
+        libc::AF_NETLINK => Some("AF_NETLINK"),
+        _ => None,
+    };
+    match (syscall, w) {
+        ("clone", ArgMatch::AllSet { mask, .. }) => {
+            match crate::monitor::clone_flag_names(mask).first() {
+                Some(n) => format!("flags has {n}"),
+                None => format!("flags has {mask:#x}"),
+            }
+        }
+        ("open" | "openat", ArgMatch::AllSet { mask, .. }) => match open_flag(mask) {
+            Some(n) => format!("flags has {n}"),
+            None => format!("flags has {mask:#x}"),
+        },
+        ("socket", ArgMatch::Eq { value, .. }) => match family(value) {
+            Some(n) => format!("family == {n}"),
+            None => format!("family == {value}"),
+        },
+        (_, ArgMatch::Eq { index, value }) => format!("arg{index} == {value:#x}"),
+        (_, ArgMatch::AllSet { index, mask }) => format!("arg{index} has {mask:#x}"),
+    }
 }
 
 /// Hide values that look like secrets (Phase1 convention: token=, password=).

@@ -469,7 +469,7 @@ fn explain_prints_every_rule_with_its_capability() {
         .expect_stdout("plan (nothing is run)")
         .expect_stdout("runtime     : python (guarded)")
         .expect_stdout("fs.read [")
-        .expect_stdout("deny EPERM         clone if arg0 has 0x10000000")
+        .expect_stdout("deny EPERM         clone if flags has CLONE_NEWUSER")
         .expect_stdout("sys.namespaces")
         .expect_stdout("return ENOSYS (compat) clone3")
         .expect_stdout("not hardened isolation");
