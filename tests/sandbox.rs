@@ -304,23 +304,17 @@ fn missing_command_is_127() {
 fn signals_to_the_supervisor_reach_the_workload() {
     require_root();
     let dir = workdir("signal", As::Root);
-    let mut child = command(
-        As::Root,
-        &dir,
-        &[
-            "run",
-            "-q",
-            "--",
-            "sh",
-            "-c",
-            "trap 'echo got-term; exit 3' TERM; sleep 30 & wait",
-        ],
-    )
-    .stdout(std::process::Stdio::piped())
-    .spawn()
-    .expect("spawn");
-    std::thread::sleep(Duration::from_millis(700));
-    // SAFETY-free: plain kill(1) of our own child.
+    let script = "trap 'echo got-term; exit 3' TERM; echo ready; sleep 30 & wait";
+    let mut child = command(As::Root, &dir, &["run", "-q", "--", "sh", "-c", script])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    // Wait until the trap is installed.
+    let mut out = std::io::BufReader::new(child.stdout.take().expect("stdout"));
+    let mut first = String::new();
+    std::io::BufRead::read_line(&mut out, &mut first).expect("read");
+    assert_eq!(first, "ready\n");
+    // Plain kill(1) of our own child, the supervisor.
     let pid = child.id().to_string();
     std::process::Command::new("kill")
         .args(["-TERM", &pid])
@@ -328,16 +322,11 @@ fn signals_to_the_supervisor_reach_the_workload() {
         .expect("kill");
     let start = Instant::now();
     let status = child.wait().expect("wait");
-    let mut out = String::new();
-    child
-        .stdout
-        .take()
-        .expect("stdout")
-        .read_to_string(&mut out)
-        .expect("read");
+    let mut rest = String::new();
+    out.read_to_string(&mut rest).expect("read");
     assert!(start.elapsed() < Duration::from_secs(10));
-    assert_eq!(status.code(), Some(3), "stdout: {out}");
-    assert!(out.contains("got-term"), "{out}");
+    assert_eq!(status.code(), Some(3), "stdout: {rest}");
+    assert!(rest.contains("got-term"), "{rest}");
 }
 
 #[test]
