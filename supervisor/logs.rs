@@ -9,6 +9,33 @@ use std::collections::BTreeMap;
 
 type Rec = Map<String, Value>;
 
+/// Errors finding or explaining records.
+#[derive(Debug, thiserror::Error)]
+pub enum LogsError {
+    /// A record id is not of the form SESSION:SEQ.
+    #[error("`{0}`: expected SESSION:SEQ (as `logs denials` shows) or a hash prefix")]
+    BadId(String),
+    /// No record matches.
+    #[error("no record `{0}` (use SESSION:SEQ as shown by `logs denials`, or a hash prefix)")]
+    NotFound(String),
+    /// Several records match.
+    #[error("`{id}` matches {count} records; give more of the session id")]
+    Ambiguous {
+        /// The id given.
+        id: String,
+        /// How many matched.
+        count: usize,
+    },
+    /// `why` on a record that is not a denial.
+    #[error("record {id} is a `{kind}`, not a denial")]
+    NotADenial {
+        /// The record.
+        id: String,
+        /// Its type.
+        kind: String,
+    },
+}
+
 fn s<'a>(r: &'a Rec, k: &str) -> &'a str {
     r.get(k).and_then(Value::as_str).unwrap_or("")
 }
@@ -295,11 +322,9 @@ pub fn summary(records: &[Rec]) -> Value {
 }
 
 /// Find a record by `SESSION:SEQ` (session may be a prefix) or by hash prefix.
-pub fn find<'a>(records: &'a [Rec], id: &str) -> Result<&'a Rec, String> {
+pub fn find<'a>(records: &'a [Rec], id: &str) -> Result<&'a Rec, LogsError> {
     let hits: Vec<&Rec> = if let Some((sess, seq)) = id.split_once(':') {
-        let seq: u64 = seq
-            .parse()
-            .map_err(|_| format!("`{id}`: expected SESSION:SEQ"))?;
+        let seq: u64 = seq.parse().map_err(|_| LogsError::BadId(id.to_string()))?;
         records
             .iter()
             .filter(|r| s(r, "session").starts_with(sess) && u(r, "seq") == Some(seq))
@@ -311,25 +336,22 @@ pub fn find<'a>(records: &'a [Rec], id: &str) -> Result<&'a Rec, String> {
             .collect()
     };
     match hits.len() {
-        0 => Err(format!(
-            "no record `{id}` (use SESSION:SEQ as shown by `logs denials`, or a hash prefix)"
-        )),
+        0 => Err(LogsError::NotFound(id.to_string())),
         1 => Ok(hits[0]),
-        n => Err(format!(
-            "`{id}` matches {n} records; give more of the session id"
-        )),
+        count => Err(LogsError::Ambiguous {
+            id: id.to_string(),
+            count,
+        }),
     }
 }
 
 /// Why was it denied, and what manifest change would allow it.
-pub fn why(r: &Rec) -> Result<Value, String> {
+pub fn why(r: &Rec) -> Result<Value, LogsError> {
     if !is_denial(r) {
-        return Err(format!(
-            "record {}:{} is a `{}`, not a denial",
-            s(r, "session"),
-            u(r, "seq").unwrap_or(0),
-            s(r, "type")
-        ));
+        return Err(LogsError::NotADenial {
+            id: format!("{}:{}", s(r, "session"), u(r, "seq").unwrap_or(0)),
+            kind: s(r, "type").to_string(),
+        });
     }
     let cap = s(r, "capability");
     let runtime = s(r, "runtime");
