@@ -117,8 +117,11 @@ pub fn sandbox_init(args: ChildArgs<'_>) -> ! {
             &chan,
             "landlock",
             format!(
-                "ruleset {} (kernel ABI {}, plan needs ABI {}); refusing to run (use --best-effort to run anyway)",
-                ll.status, ll.kernel_abi, ll.plan_abi
+                "ruleset {} (kernel ABI {}, plan needs ABI {}; not enforceable here: {}); refusing to run (use --best-effort to run anyway)",
+                ll.status,
+                ll.kernel_abi,
+                ll.plan_abi,
+                ll.downgraded.join(", ")
             ),
         );
     }

@@ -224,7 +224,10 @@ impl RunHeader {
                 "{} (plan ABI {}, kernel ABI {}): {} filesystem rules{}, TCP {}, scopes {}",
                 match ll.status.as_str() {
                     "fully_enforced" => "enforced".to_string(),
-                    s => format!("DOWNGRADED ({s}, --best-effort)"),
+                    s => format!(
+                        "DOWNGRADED ({s}, --best-effort; not enforced: {})",
+                        ll.downgraded.join(", ")
+                    ),
                 },
                 ll.plan_abi,
                 ll.kernel_abi,

@@ -46,6 +46,9 @@ pub struct LandlockOutcome {
     pub fs_rules: usize,
     /// Kernel logs denials after exec (audit).
     pub log_new_exec: bool,
+    /// Access rights the plan asks for that this kernel cannot enforce.
+    #[serde(default)]
+    pub downgraded: Vec<String>,
 }
 
 impl LandlockOutcome {
@@ -58,6 +61,7 @@ impl LandlockOutcome {
             skipped: Vec::new(),
             fs_rules: 0,
             log_new_exec: false,
+            downgraded: Vec::new(),
         }
     }
 
@@ -97,6 +101,35 @@ fn abi_of(v: u8) -> ABI {
         9 => ABI::V9,
         _ => ABI::V10,
     }
+}
+
+/// Rights of the plan's ABI that a kernel at `kernel_abi` does not have.
+pub fn downgraded(plan_abi: u8, kernel_abi: i32) -> Vec<String> {
+    if kernel_abi <= 0 {
+        return vec!["all of Landlock (not available in this kernel)".into()];
+    }
+    let (plan, kernel) = (abi_of(plan_abi), abi_of(kernel_abi.clamp(0, 255) as u8));
+    if kernel_abi as u8 >= plan_abi {
+        return Vec::new();
+    }
+    let mut out: Vec<String> = (AccessFs::from_all(plan) & !AccessFs::from_all(kernel))
+        .iter()
+        .map(|a| format!("fs.{a:?}"))
+        .collect();
+    out.extend(
+        (AccessNet::from_all(plan) & !AccessNet::from_all(kernel))
+            .iter()
+            .map(|a| format!("net.{a:?}")),
+    );
+    out.extend(
+        (Scope::from_all(plan) & !Scope::from_all(kernel))
+            .iter()
+            .map(|a| format!("scope.{a:?}")),
+    );
+    if kernel_abi < 7 && plan_abi >= 7 {
+        out.push("audit log flags (log_new_exec)".into());
+    }
+    out
 }
 
 /// Landlock rights for a set of plan accesses, at an ABI.
@@ -201,12 +234,25 @@ pub fn apply(plan: &LandlockPlan, log_new_exec: bool) -> Result<LandlockOutcome,
         skipped,
         fs_rules,
         log_new_exec: status.log_new_exec,
+        downgraded: downgraded(plan.abi, kernel_abi()),
     })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn downgrades_are_named() {
+        assert!(downgraded(7, 7).is_empty());
+        assert!(downgraded(7, 8).is_empty());
+        let d = downgraded(9, 7);
+        assert!(d.iter().any(|x| x.contains("ResolveUnix")), "{d:?}");
+        let d = downgraded(7, 5);
+        assert!(d.iter().any(|x| x.contains("Signal")), "{d:?}");
+        assert!(d.iter().any(|x| x.contains("log_new_exec")), "{d:?}");
+        assert_eq!(downgraded(7, 0).len(), 1);
+    }
 
     #[test]
     fn read_does_not_include_execute() {
