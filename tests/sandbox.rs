@@ -620,7 +620,7 @@ fn a_landlock_downgrade_refuses_to_run_unless_best_effort() {
     let script = format!("touch {}", marker.display());
     sup(As::Root, &dir, &["run", "-q", "--policies-dir", &pol, "--allow-write", ".", "--", "sh", "-c", &script])
         .expect_code(125)
-        .expect_stderr("sandbox setup failed at landlock: ruleset partially_enforced (kernel ABI 7, plan needs ABI 9); refusing to run");
+        .expect_stderr("sandbox setup failed at landlock: ruleset partially_enforced (kernel ABI 7, plan needs ABI 9; not enforceable here: fs.ResolveUnix); refusing to run");
     assert!(
         !marker.exists(),
         "the workload ran under a downgraded Landlock ruleset"
@@ -647,7 +647,7 @@ fn a_landlock_downgrade_refuses_to_run_unless_best_effort() {
     )
     .expect_code(0)
     .expect_stderr(
-        "landlock     : DOWNGRADED (partially_enforced, --best-effort) (plan ABI 9, kernel ABI 7)",
+        "landlock     : DOWNGRADED (partially_enforced, --best-effort; not enforced: fs.ResolveUnix) (plan ABI 9, kernel ABI 7)",
     );
     assert!(marker.exists());
     let start: serde_json::Value = serde_json::from_str(
