@@ -19,7 +19,9 @@ if [ ${#need_apt[@]} -gt 0 ]; then
   echo "scripts/test.sh: installing ${need_apt[*]}" >&2
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}"
 fi
-rustup component list --installed 2>/dev/null | grep -q rustfmt || rustup component add rustfmt clippy
+for c in rustfmt clippy; do
+  rustup component list --installed 2>/dev/null | grep -q "^$c" || rustup component add "$c"
+done
 
 echo "== cargo fmt --check"
 cargo fmt --check
