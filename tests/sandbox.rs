@@ -674,3 +674,38 @@ fn a_landlock_downgrade_refuses_to_run_unless_best_effort() {
     .expect_stderr("baseline.toml:")
     .expect_stderr("landlock_abi = 2");
 }
+
+#[test]
+fn spawn_programs_allows_only_the_listed_programs() {
+    require_root();
+    let dir = workdir("spawn-programs", As::Root);
+    let m = dir.join("lister.toml");
+    std::fs::write(
+        &m,
+        "name = \"lister\"\ndescription = \"sh that may run ls only\"\nmaturity = \"prototype\"\nprograms = [\"sh\"]\n\n[fs]\nread = [\"${CWD}\"]\n\n[spawn]\nmode = \"programs\"\nprograms = [\"ls\"]\n",
+    )
+    .expect("write");
+    let ms = m.to_string_lossy().into_owned();
+    let r = sup(
+        As::Root,
+        &dir,
+        &[
+            "run",
+            "-q",
+            "--manifest",
+            &ms,
+            "--",
+            "sh",
+            "-c",
+            "ls lister.toml && echo ls-ok; cat lister.toml || echo cat-refused",
+        ],
+    );
+    r.expect_code(0)
+        .expect_stdout("lister.toml\nls-ok")
+        .expect_stdout("cat-refused");
+    r.expect_stderr("Permission denied");
+    // explain names the capability behind the exec rule.
+    sup(As::Root, &dir, &["explain", "--manifest", &ms, "--", "sh"])
+        .expect_code(0)
+        .expect_stdout("proc.spawn [");
+}
