@@ -58,6 +58,8 @@ pub struct Monitor<'a> {
     domains: std::collections::BTreeSet<String>,
     /// Our Landlock domain was released (all its processes are gone).
     pub domain_released: bool,
+    /// Exits come from the kernel's process-events connector (root).
+    pub connector: bool,
     assembler: crate::kaudit::Assembler,
     /// Counters.
     pub counts: Counts,
@@ -140,6 +142,7 @@ impl<'a> Monitor<'a> {
             known_pids: BTreeMap::new(),
             domains: Default::default(),
             domain_released: false,
+            connector: false,
             assembler: Default::default(),
             counts: Counts::default(),
         }
@@ -338,7 +341,10 @@ impl<'a> Monitor<'a> {
         let ns_pid = f.get("ns_pid").and_then(Value::as_u64).map(|v| v as u32);
         self.known_pids.insert(n.pid, ns_pid);
         self.record("spawn", Value::Object(f))?;
-        if ns_pid != Some(self.workload_ns_pid) && !self.tracked.contains_key(&n.pid) {
+        if !self.connector
+            && ns_pid != Some(self.workload_ns_pid)
+            && !self.tracked.contains_key(&n.pid)
+        {
             if let Ok(pidfd) = process::pidfd_open(nix::unistd::Pid::from_raw(n.pid as i32)) {
                 self.tracked.insert(n.pid, Tracked { ns_pid, pidfd });
             }
@@ -589,6 +595,35 @@ impl<'a> Monitor<'a> {
             }
         }
         Ok(())
+    }
+
+    /// A process exit reported by the kernel's process-events connector.
+    pub fn proc_exit(&mut self, tgid: u32, status: i32) -> Result<(), MonitorError> {
+        let Some(ns_pid) = self.known_pids.get(&tgid).copied() else {
+            return Ok(());
+        };
+        if ns_pid == Some(self.workload_ns_pid) || ns_pid.is_some_and(|p| self.exited.contains(&p))
+        {
+            // The workload's end comes from the sandbox init; exit_group already recorded this one.
+            return Ok(());
+        }
+        if let Some(p) = ns_pid {
+            self.exited.insert(p);
+        }
+        let e = decode_wait_status(status);
+        let mut f = Map::new();
+        f.insert("pid".into(), json!(tgid));
+        f.insert("ns_pid".into(), json!(ns_pid));
+        f.insert("code".into(), json!(e.code));
+        f.insert("signal".into(), json!(e.signal));
+        if e.signal == Some(libc::SIGSYS) {
+            f.insert(
+                "note".into(),
+                json!("SIGSYS: killed by the seccomp filter (non-native syscall ABI)"),
+            );
+        }
+        f.insert("source".into(), json!("kernel process-events connector"));
+        self.record("exit", Value::Object(f))
     }
 
     /// A process is calling exit_group: record its status.

@@ -385,7 +385,11 @@ impl RunHeader {
             serde_json::json!({
                 "seccomp_denials": true,
                 "spawns": "execve/execveat via seccomp user notification (CONTINUE)",
-                "exits": "workload from the sandbox init; other spawned processes from their zombie /proc entry when read in time",
+                "exits": if nix::unistd::geteuid().is_root() {
+                    "exit_group and the kernel's process-events connector; the workload's from the sandbox init"
+                } else {
+                    "exit_group; the workload's from the sandbox init; processes killed by a signal from their zombie /proc entry when read in time"
+                },
                 "landlock_denials": self.facts.get("landlock_denials").cloned(),
             }),
         );

@@ -278,6 +278,18 @@ pub fn run(plan: &Plan, policies: &Policies, opts: &RunOptions) -> Result<RunOut
             ),
         }
     };
+    // Exits of every spawned process, with their status, from the kernel (root).
+    let connector = if nix::unistd::geteuid().is_root() {
+        match crate::sys::proc_connector::ProcConnector::open() {
+            Ok(c) => Some(c),
+            Err(e) => {
+                tracing::warn!("{e}; exit statuses of processes killed by signals may be unknown");
+                None
+            }
+        }
+    } else {
+        None
+    };
     let (started, setup, listener) = start(plan, opts, kaudit.is_some())?;
     // PHASE1_NO_SYNC_WAKEUP=1 exists for scripts/bench.sh to measure the difference.
     if std::env::var("PHASE1_NO_SYNC_WAKEUP").as_deref() != Ok("1") {
@@ -314,7 +326,14 @@ pub fn run(plan: &Plan, policies: &Policies, opts: &RunOptions) -> Result<RunOut
         setup.workload_pid as u32,
         started.pid.as_raw() as u32,
     );
-    let outcome = match supervise(plan, &started, &mut monitor, kaudit.as_ref()) {
+    monitor.connector = connector.is_some();
+    let outcome = match supervise(
+        plan,
+        &started,
+        &mut monitor,
+        kaudit.as_ref(),
+        connector.as_ref(),
+    ) {
         Ok(o) => o,
         Err(e) => {
             kill_and_reap(started.pid);
@@ -361,7 +380,23 @@ fn supervise(
     s: &Started,
     monitor: &mut Monitor<'_>,
     kaudit: Option<&crate::sys::audit_netlink::AuditReader>,
+    connector: Option<&crate::sys::proc_connector::ProcConnector>,
 ) -> Result<RunOutcome, RunError> {
+    let drain_connector = |monitor: &mut Monitor<'_>| -> Result<(), RunError> {
+        if let Some(c) = connector {
+            let (events, lost) = c.read().map_err(|e| RunError::KernelAudit(e.to_string()))?;
+            if lost {
+                monitor.record(
+                    "notice",
+                    serde_json::json!({"message": "the kernel dropped process events; some exit records may be missing", "source": "proc connector"}),
+                )?;
+            }
+            for ev in events {
+                monitor.proc_exit(ev.tgid, ev.status)?;
+            }
+        }
+        Ok(())
+    };
     let sigfd = SignalFd::with_flags(
         &process::handled_signals(),
         SfdFlags::SFD_CLOEXEC | SfdFlags::SFD_NONBLOCK,
@@ -408,6 +443,10 @@ fn supervise(
         if let Some(k) = kaudit {
             fds.push(PollFd::new(k.fd(), PollFlags::POLLIN));
         }
+        let conn_idx = fds.len();
+        if let Some(c) = connector {
+            fds.push(PollFd::new(c.fd(), PollFlags::POLLIN));
+        }
         let tracked_base = fds.len();
         for (_, raw) in &tracked {
             // SAFETY: the monitor owns these pidfds and keeps them open until reap(),
@@ -445,6 +484,7 @@ fn supervise(
             .map(|(_, (p, _))| *p)
             .collect();
         let audit_ready = kaudit.is_some() && ready(audit_idx, &fds);
+        let conn_ready = connector.is_some() && ready(conn_idx, &fds);
         drop(fds);
         if audit_ready {
             if let Some(k) = kaudit {
@@ -454,6 +494,9 @@ fn supervise(
         }
         if notif_ready {
             monitor.handle()?;
+        }
+        if conn_ready {
+            drain_connector(monitor)?;
         }
         for p in exited {
             monitor.reap(p)?;
@@ -518,6 +561,7 @@ fn supervise(
         }
     }
     // Everything in the sandbox is gone now: record the remaining exits.
+    drain_connector(monitor)?;
     monitor.reap_all()?;
     monitor.close_listener();
     // Kernel audit records arrive asynchronously: collect the late ones, until

@@ -710,3 +710,34 @@ fn secrets_in_arguments_are_redacted_from_the_log_and_header() {
     );
     assert!(text.contains("token=<redacted>"));
 }
+
+#[test]
+fn exits_of_spawned_processes_carry_their_status_or_signal() {
+    require_root();
+    let dir = workdir("audit-exits", As::Root);
+    let (log, logs) = log_in(&dir);
+    run_sh(
+        &dir,
+        &logs,
+        "sh -c 'exit 5'; sh -c 'kill -9 $$'; sh -c 'kill -TERM $$'; exit 4",
+    )
+    .expect_code(4);
+    let recs = records(&log);
+    let exits = of_type(&recs, "exit");
+    let by_ns = |ns: u64| {
+        exits
+            .iter()
+            .find(|e| e["ns_pid"] == ns)
+            .cloned()
+            .unwrap_or_else(|| panic!("no exit for {ns} in {exits:?}"))
+    };
+    assert_eq!(by_ns(3)["code"], 5);
+    assert_eq!(by_ns(4)["signal"], 9);
+    assert_eq!(by_ns(5)["signal"], 15);
+    assert_eq!(by_ns(2)["code"], 4);
+    // The spawn tree shows them.
+    sup(As::Root, &dir, &["logs", "--audit-log", &logs, "spawns"])
+        .expect_code(0)
+        .expect_stdout("[signal 9]")
+        .expect_stdout("[exit 5]");
+}

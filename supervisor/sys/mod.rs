@@ -8,4 +8,5 @@ pub mod channel;
 pub mod landlock;
 pub mod mounts;
 pub mod notify;
+pub mod proc_connector;
 pub mod process;
