@@ -109,6 +109,40 @@ pub fn decode_wait_status(st: i32) -> ExitInfo {
     }
 }
 
+/// The fields of an `exit` record; `exit` None means the status is unknown.
+fn exit_fields(
+    pid: Option<u32>,
+    ns_pid: Option<u32>,
+    exit: Option<ExitInfo>,
+    source: &str,
+) -> Map<String, Value> {
+    let mut f = Map::new();
+    if let Some(p) = pid {
+        f.insert("pid".into(), json!(p));
+    }
+    f.insert("ns_pid".into(), json!(ns_pid));
+    match exit {
+        Some(e) => {
+            f.insert("code".into(), json!(e.code));
+            f.insert("signal".into(), json!(e.signal));
+            if e.signal == Some(libc::SIGSYS) {
+                f.insert(
+                    "note".into(),
+                    json!("SIGSYS: killed by the seccomp filter (non-native syscall ABI)"),
+                );
+            }
+            f.insert("source".into(), json!(source));
+        }
+        None => {
+            f.insert(
+                "status".into(),
+                json!("unknown: reaped by its parent before the supervisor read it"),
+            );
+        }
+    }
+    f
+}
+
 /// exit_code (field 52) of /proc/<pid>/stat, readable while the process is a zombie.
 fn zombie_status(pid: u32) -> Option<i32> {
     let s = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
@@ -610,31 +644,23 @@ impl<'a> Monitor<'a> {
         if let Some(p) = ns_pid {
             self.exited.insert(p);
         }
-        let e = decode_wait_status(status);
-        let mut f = Map::new();
-        f.insert("pid".into(), json!(tgid));
-        f.insert("ns_pid".into(), json!(ns_pid));
-        f.insert("code".into(), json!(e.code));
-        f.insert("signal".into(), json!(e.signal));
-        if e.signal == Some(libc::SIGSYS) {
-            f.insert(
-                "note".into(),
-                json!("SIGSYS: killed by the seccomp filter (non-native syscall ABI)"),
-            );
-        }
-        f.insert("source".into(), json!("kernel process-events connector"));
+        let f = exit_fields(
+            Some(tgid),
+            ns_pid,
+            Some(decode_wait_status(status)),
+            "kernel process-events connector",
+        );
         self.record("exit", Value::Object(f))
     }
 
     /// A process is calling exit_group: record its status.
     fn exit_group(&mut self, n: &Notification, t: &Target) -> Result<(), MonitorError> {
         let (_, ns_pid) = t.ids();
-        let mut f = Map::new();
-        f.insert("pid".into(), json!(n.pid));
-        f.insert("ns_pid".into(), json!(ns_pid));
-        f.insert("code".into(), json!((n.args[0] & 0xff) as i32));
-        f.insert("signal".into(), Value::Null);
-        f.insert("source".into(), json!("exit_group"));
+        let code = ExitInfo {
+            code: Some((n.args[0] & 0xff) as i32),
+            signal: None,
+        };
+        let mut f = exit_fields(Some(n.pid), ns_pid, Some(code), "exit_group");
         if ns_pid == Some(self.workload_ns_pid) {
             f.insert("workload".into(), json!(true));
         }
@@ -656,28 +682,12 @@ impl<'a> Monitor<'a> {
             return Ok(());
         }
         let status = zombie_status(pid).map(decode_wait_status);
-        let mut f = Map::new();
-        f.insert("pid".into(), json!(pid));
-        f.insert("ns_pid".into(), json!(t.ns_pid));
-        match status {
-            Some(e) => {
-                f.insert("code".into(), json!(e.code));
-                f.insert("signal".into(), json!(e.signal));
-                if e.signal == Some(libc::SIGSYS) {
-                    f.insert(
-                        "note".into(),
-                        json!("SIGSYS: killed by the seccomp filter (non-native syscall ABI)"),
-                    );
-                }
-                f.insert("source".into(), json!("/proc/<pid>/stat of the zombie"));
-            }
-            None => {
-                f.insert(
-                    "status".into(),
-                    json!("unknown: reaped by its parent before the supervisor read it"),
-                );
-            }
-        }
+        let f = exit_fields(
+            Some(pid),
+            t.ns_pid,
+            status,
+            "/proc/<pid>/stat of the zombie",
+        );
         drop(t.pidfd);
         self.record("exit", Value::Object(f))
     }
@@ -696,18 +706,13 @@ impl<'a> Monitor<'a> {
         if exit.signal.is_none() && self.exited.contains(&self.workload_ns_pid) {
             return Ok(());
         }
-        let mut f = Map::new();
-        f.insert("ns_pid".into(), json!(self.workload_ns_pid));
-        f.insert("code".into(), json!(exit.code));
-        f.insert("signal".into(), json!(exit.signal));
+        let mut f = exit_fields(
+            None,
+            Some(self.workload_ns_pid),
+            Some(exit),
+            "sandbox init (waitpid)",
+        );
         f.insert("workload".into(), json!(true));
-        if exit.signal == Some(libc::SIGSYS) {
-            f.insert(
-                "note".into(),
-                json!("SIGSYS: killed by the seccomp filter (non-native syscall ABI)"),
-            );
-        }
-        f.insert("source".into(), json!("sandbox init (waitpid)"));
         self.record("exit", Value::Object(f))
     }
 }

@@ -6,7 +6,7 @@
 
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom, Write};
-use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, OwnedFd};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 
@@ -107,34 +107,16 @@ impl AuditReader {
     /// Subscribe to the read-log group and make sure audit is enabled. The lock
     /// files live in `lock_dir`.
     pub fn open(lock_dir: &Path) -> Result<Self, AuditNlError> {
-        // SAFETY: socket(2) with integer arguments.
-        let fd = unsafe {
-            libc::socket(
-                libc::AF_NETLINK,
-                libc::SOCK_RAW | libc::SOCK_CLOEXEC | libc::SOCK_NONBLOCK,
-                NETLINK_AUDIT,
-            )
-        };
-        if fd < 0 {
-            return Err(last("socket(NETLINK_AUDIT)"));
-        }
-        // SAFETY: a fresh descriptor nothing else owns.
-        let sock = unsafe { OwnedFd::from_raw_fd(fd) };
-        // SAFETY: sockaddr_nl is plain data; zero is a valid starting value.
-        let mut addr: libc::sockaddr_nl = unsafe { std::mem::zeroed() };
-        addr.nl_family = libc::AF_NETLINK as u16;
-        addr.nl_groups = AUDIT_NLGRP_READLOG;
-        // SAFETY: `addr` is a valid sockaddr_nl of the size passed.
-        let rc = unsafe {
-            libc::bind(
-                sock.as_raw_fd(),
-                &addr as *const libc::sockaddr_nl as *const libc::sockaddr,
-                std::mem::size_of::<libc::sockaddr_nl>() as u32,
-            )
-        };
-        if rc < 0 {
-            return Err(last("joining the read-log group (needs CAP_AUDIT_READ)"));
-        }
+        let sock =
+            crate::sys::netlink::open_bound(libc::SOCK_RAW, NETLINK_AUDIT, AUDIT_NLGRP_READLOG)
+                .map_err(|(step, source)| AuditNlError::Sys {
+                    what: if step == "bind" {
+                        "joining the read-log group (needs CAP_AUDIT_READ)"
+                    } else {
+                        "socket(NETLINK_AUDIT)"
+                    },
+                    source,
+                })?;
         std::fs::create_dir_all(lock_dir).map_err(|source| AuditNlError::Sys {
             what: "creating the lock directory",
             source,
@@ -235,38 +217,7 @@ impl AuditReader {
     /// Read every datagram now queued: (message type, payload).
     fn recv_raw(&self) -> Result<Vec<(u16, Vec<u8>)>, AuditNlError> {
         let mut out = Vec::new();
-        let mut buf = vec![0u8; 1 << 16];
-        loop {
-            // SAFETY: `buf` is valid for writes of its length.
-            let n = unsafe {
-                libc::recv(
-                    self.sock.as_raw_fd(),
-                    buf.as_mut_ptr() as *mut libc::c_void,
-                    buf.len(),
-                    0,
-                )
-            };
-            if n < 0 {
-                let e = std::io::Error::last_os_error();
-                match e.raw_os_error() {
-                    Some(libc::EAGAIN) | Some(libc::EINTR) => return Ok(out),
-                    // The kernel dropped messages: say so in the record stream.
-                    Some(libc::ENOBUFS) => {
-                        out.push((
-                            0,
-                            b"lost: the kernel dropped audit messages (ENOBUFS)".to_vec(),
-                        ));
-                        continue;
-                    }
-                    _ => {
-                        return Err(AuditNlError::Sys {
-                            what: "recv",
-                            source: e,
-                        })
-                    }
-                }
-            }
-            let data = &buf[..n as usize];
+        let lost = crate::sys::netlink::drain(&self.sock, |data| {
             let mut off = 0;
             while off + 16 <= data.len() {
                 let len =
@@ -281,7 +232,19 @@ impl AuditReader {
                 out.push((kind, data[off + 16..end].to_vec()));
                 off += (len.max(16) + 3) & !3;
             }
+        })
+        .map_err(|source| AuditNlError::Sys {
+            what: "recv",
+            source,
+        })?;
+        if lost {
+            // The kernel dropped messages: say so in the record stream.
+            out.push((
+                0,
+                b"lost: the kernel dropped audit messages (ENOBUFS)".to_vec(),
+            ));
         }
+        Ok(out)
     }
 
     /// Audit records queued now: (type, text).

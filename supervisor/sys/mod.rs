@@ -7,6 +7,7 @@ pub mod cgroup;
 pub mod channel;
 pub mod landlock;
 pub mod mounts;
+pub mod netlink;
 pub mod notify;
 pub mod proc_connector;
 pub mod process;

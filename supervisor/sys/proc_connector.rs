@@ -2,7 +2,7 @@
 //! for every process on the system. Needs CAP_NET_ADMIN (root). Used to record
 //! how each spawned process ended, even when its parent reaps it at once.
 
-use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, OwnedFd};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
 
 const NETLINK_CONNECTOR: i32 = 11;
 const CN_IDX_PROC: u32 = 1;
@@ -26,13 +26,6 @@ pub enum ConnectorError {
     },
 }
 
-fn last(what: &'static str) -> ConnectorError {
-    ConnectorError::Sys {
-        what,
-        source: std::io::Error::last_os_error(),
-    }
-}
-
 /// One process exit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ExitEvent {
@@ -51,19 +44,16 @@ pub struct ProcConnector {
 impl ProcConnector {
     /// Subscribe (root only).
     pub fn open() -> Result<Self, ConnectorError> {
-        // SAFETY: socket(2) with integer arguments.
-        let fd = unsafe {
-            libc::socket(
-                libc::AF_NETLINK,
-                libc::SOCK_DGRAM | libc::SOCK_CLOEXEC | libc::SOCK_NONBLOCK,
-                NETLINK_CONNECTOR,
-            )
-        };
-        if fd < 0 {
-            return Err(last("socket(NETLINK_CONNECTOR)"));
-        }
-        // SAFETY: a fresh descriptor nothing else owns.
-        let sock = unsafe { OwnedFd::from_raw_fd(fd) };
+        let sock =
+            crate::sys::netlink::open_bound(libc::SOCK_DGRAM, NETLINK_CONNECTOR, CN_IDX_PROC)
+                .map_err(|(step, source)| ConnectorError::Sys {
+                    what: if step == "bind" {
+                        "joining the process-events group (needs CAP_NET_ADMIN)"
+                    } else {
+                        "socket(NETLINK_CONNECTOR)"
+                    },
+                    source,
+                })?;
         // Room for bursts of system-wide events.
         let size: libc::c_int = 4 << 20;
         // SAFETY: `size` is a valid c_int for the length passed.
@@ -76,23 +66,6 @@ impl ProcConnector {
                 std::mem::size_of::<libc::c_int>() as u32,
             )
         };
-        // SAFETY: sockaddr_nl is plain data; zero is a valid start.
-        let mut addr: libc::sockaddr_nl = unsafe { std::mem::zeroed() };
-        addr.nl_family = libc::AF_NETLINK as u16;
-        addr.nl_groups = CN_IDX_PROC;
-        // SAFETY: `addr` is a valid sockaddr_nl of the size passed.
-        let rc = unsafe {
-            libc::bind(
-                sock.as_raw_fd(),
-                &addr as *const libc::sockaddr_nl as *const libc::sockaddr,
-                std::mem::size_of::<libc::sockaddr_nl>() as u32,
-            )
-        };
-        if rc < 0 {
-            return Err(last(
-                "joining the process-events group (needs CAP_NET_ADMIN)",
-            ));
-        }
         let mut msg = Vec::with_capacity(40);
         msg.extend_from_slice(&40u32.to_ne_bytes()); // nlmsg_len
         msg.extend_from_slice(&NLMSG_DONE.to_ne_bytes());
@@ -116,7 +89,10 @@ impl ProcConnector {
             )
         };
         if rc < 0 {
-            return Err(last("subscribing to process events"));
+            return Err(ConnectorError::Sys {
+                what: "subscribing to process events",
+                source: std::io::Error::last_os_error(),
+            });
         }
         Ok(ProcConnector { sock })
     }
@@ -129,38 +105,14 @@ impl ProcConnector {
     /// Exit events queued now. `lost` is set when the kernel dropped events.
     pub fn read(&self) -> Result<(Vec<ExitEvent>, bool), ConnectorError> {
         let mut out = Vec::new();
-        let mut lost = false;
-        let mut buf = vec![0u8; 1 << 16];
-        loop {
-            // SAFETY: `buf` is valid for writes of its length.
-            let n = unsafe {
-                libc::recv(
-                    self.sock.as_raw_fd(),
-                    buf.as_mut_ptr() as *mut libc::c_void,
-                    buf.len(),
-                    0,
-                )
-            };
-            if n < 0 {
-                let e = std::io::Error::last_os_error();
-                match e.raw_os_error() {
-                    Some(libc::EAGAIN) | Some(libc::EINTR) => return Ok((out, lost)),
-                    Some(libc::ENOBUFS) => {
-                        lost = true;
-                        continue;
-                    }
-                    _ => {
-                        return Err(ConnectorError::Sys {
-                            what: "recv",
-                            source: e,
-                        })
-                    }
+        let lost =
+            crate::sys::netlink::drain(&self.sock, |b| out.extend(parse(b))).map_err(|source| {
+                ConnectorError::Sys {
+                    what: "recv",
+                    source,
                 }
-            }
-            if let Some(ev) = parse(&buf[..n as usize]) {
-                out.push(ev);
-            }
-        }
+            })?;
+        Ok((out, lost))
     }
 }
 
