@@ -257,10 +257,11 @@ fn build_plan(a: &PlanArgs, dry_run: bool) -> Result<(Plan, Policies), Failure> 
 pub fn audit_log_path(flag: Option<PathBuf>) -> PathBuf {
     flag.unwrap_or_else(|| {
         let uid = nix::unistd::geteuid().as_raw();
-        let home = std::env::var_os("HOME")
-            .map(PathBuf::from)
-            .unwrap_or_else(|| PathBuf::from("/"));
-        crate::audit::default_path(uid, std::env::var("XDG_STATE_HOME").ok().as_deref(), &home)
+        crate::audit::default_path(
+            uid,
+            std::env::var("XDG_STATE_HOME").ok().as_deref(),
+            &host::home_dir(uid),
+        )
     })
 }
 

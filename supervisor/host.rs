@@ -99,13 +99,9 @@ pub fn sandbox_path(m: &LoadedManifest, cwd: &Path, home: &Path) -> String {
     p
 }
 
-/// Gather facts for running `argv` under manifest `m`.
-pub fn gather(m: &LoadedManifest, argv: &[String]) -> Result<HostFacts, HostError> {
-    let first = argv.first().ok_or(HostError::NoCommand)?;
-    let cwd = std::env::current_dir().map_err(HostError::Cwd)?;
-    let uid = nix::unistd::geteuid().as_raw();
-    let gid = nix::unistd::getegid().as_raw();
-    let home = std::env::var_os("HOME")
+/// The invoking user's home: $HOME, else the password database, else "/".
+pub fn home_dir(uid: u32) -> PathBuf {
+    std::env::var_os("HOME")
         .map(PathBuf::from)
         .or_else(|| {
             nix::unistd::User::from_uid(nix::unistd::Uid::from_raw(uid))
@@ -113,7 +109,16 @@ pub fn gather(m: &LoadedManifest, argv: &[String]) -> Result<HostFacts, HostErro
                 .flatten()
                 .map(|u| u.dir)
         })
-        .unwrap_or_else(|| PathBuf::from("/"));
+        .unwrap_or_else(|| PathBuf::from("/"))
+}
+
+/// Gather facts for running `argv` under manifest `m`.
+pub fn gather(m: &LoadedManifest, argv: &[String]) -> Result<HostFacts, HostError> {
+    let first = argv.first().ok_or(HostError::NoCommand)?;
+    let cwd = std::env::current_dir().map_err(HostError::Cwd)?;
+    let uid = nix::unistd::geteuid().as_raw();
+    let gid = nix::unistd::getegid().as_raw();
+    let home = home_dir(uid);
     let env: BTreeMap<String, String> = std::env::vars().collect();
     let path = sandbox_path(m, &cwd, &home);
     let program = resolve(first, &path, &cwd).ok_or_else(|| HostError::CommandNotFound {
