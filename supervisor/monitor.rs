@@ -594,12 +594,8 @@ impl<'a> Monitor<'a> {
             }
             f.insert("source".into(), json!("kernel audit (LANDLOCK_ACCESS)"));
             f.insert("landlock_domain".into(), json!(domain));
-            self.counts.denials += 1;
-            *self
-                .counts
-                .by_capability
-                .entry(cap.to_string())
-                .or_default() += 1;
+            // Landlock is never applied in dry-run, so this counts as a denial.
+            self.count(cap);
             self.record("denial", Value::Object(f))?;
         }
         if let Some(sc) = ev.get(SECCOMP) {

@@ -397,6 +397,14 @@ fn supervise(
         }
         Ok(())
     };
+    // Returns whether any kernel audit record was read.
+    let drain_audit = |monitor: &mut Monitor<'_>| -> Result<bool, RunError> {
+        let Some(k) = kaudit else { return Ok(false) };
+        let recs = k.read().map_err(|e| RunError::KernelAudit(e.to_string()))?;
+        let any = !recs.is_empty();
+        monitor.audit_records(recs)?;
+        Ok(any)
+    };
     let sigfd = SignalFd::with_flags(
         &process::handled_signals(),
         SfdFlags::SFD_CLOEXEC | SfdFlags::SFD_NONBLOCK,
@@ -487,10 +495,7 @@ fn supervise(
         let conn_ready = connector.is_some() && ready(conn_idx, &fds);
         drop(fds);
         if audit_ready {
-            if let Some(k) = kaudit {
-                monitor
-                    .audit_records(k.read().map_err(|e| RunError::KernelAudit(e.to_string()))?)?;
-            }
+            drain_audit(monitor)?;
         }
         if notif_ready {
             monitor.handle()?;
@@ -566,15 +571,13 @@ fn supervise(
     monitor.close_listener();
     // Kernel audit records arrive asynchronously: collect the late ones, until
     // our Landlock domain is released (or briefly, if none was seen).
-    if let Some(k) = kaudit {
+    if kaudit.is_some() {
         let until =
             Instant::now() + Duration::from_millis(if monitor.saw_domain() { 1000 } else { 20 });
         while Instant::now() < until && !monitor.domain_released {
-            let recs = k.read().map_err(|e| RunError::KernelAudit(e.to_string()))?;
-            if recs.is_empty() {
+            if !drain_audit(monitor)? {
                 std::thread::sleep(Duration::from_millis(10));
             }
-            monitor.audit_records(recs)?;
         }
         monitor.audit_flush()?;
     }
