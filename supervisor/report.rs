@@ -192,6 +192,16 @@ pub fn errno_name(e: i32) -> String {
     }
 }
 
+/// Where this session's Landlock denials and exit statuses come from, as
+/// decided by what the run could actually open.
+#[derive(Debug, Clone)]
+pub struct Sources {
+    /// Landlock denials.
+    pub landlock: String,
+    /// Exit statuses.
+    pub exits: String,
+}
+
 /// Everything the run header says.
 #[derive(Debug, Clone, Serialize)]
 pub struct RunHeader {
@@ -210,8 +220,9 @@ impl RunHeader {
         dest: &Destinations,
         audit_log: &std::path::Path,
         session: &str,
-        landlock_source: &str,
+        sources: &Sources,
     ) -> Self {
+        let landlock_source = &sources.landlock;
         let ll = &setup.landlock;
         let landlock = if plan.dry_run {
             format!(
@@ -349,6 +360,7 @@ impl RunHeader {
             "landlock_denials".into(),
             serde_json::json!(landlock_source),
         );
+        facts.insert("exits".into(), serde_json::json!(sources.exits));
         facts.insert("not_claimed".into(), serde_json::json!(NON_CLAIM));
         RunHeader { rows, facts }
     }
@@ -385,11 +397,7 @@ impl RunHeader {
             serde_json::json!({
                 "seccomp_denials": true,
                 "spawns": "execve/execveat via seccomp user notification (CONTINUE)",
-                "exits": if nix::unistd::geteuid().is_root() {
-                    "exit_group and the kernel's process-events connector; the workload's from the sandbox init"
-                } else {
-                    "exit_group; the workload's from the sandbox init; processes killed by a signal from their zombie /proc entry when read in time"
-                },
+                "exits": self.facts.get("exits").cloned(),
                 "landlock_denials": self.facts.get("landlock_denials").cloned(),
             }),
         );

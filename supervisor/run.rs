@@ -290,6 +290,15 @@ pub fn run(plan: &Plan, policies: &Policies, opts: &RunOptions) -> Result<RunOut
     } else {
         None
     };
+    let sources = report::Sources {
+        landlock: landlock_source,
+        exits: if connector.is_some() {
+            "exit_group and the kernel's process-events connector; the workload's from the sandbox init"
+        } else {
+            "exit_group; the workload's from the sandbox init; processes killed by a signal from their zombie /proc entry when read in time"
+        }
+        .to_string(),
+    };
     let (started, setup, listener) = start(plan, opts, kaudit.is_some())?;
     // PHASE1_NO_SYNC_WAKEUP=1 exists for scripts/bench.sh to measure the difference.
     if std::env::var("PHASE1_NO_SYNC_WAKEUP").as_deref() != Ok("1") {
@@ -305,7 +314,7 @@ pub fn run(plan: &Plan, policies: &Policies, opts: &RunOptions) -> Result<RunOut
         &dest,
         &opts.audit_log,
         &opts.run_id,
-        &landlock_source,
+        &sources,
     );
     if let Err(e) = log.append("session.start", header.session_start(plan)) {
         kill_and_reap(started.pid);
