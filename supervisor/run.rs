@@ -104,6 +104,14 @@ pub struct RunOutcome {
     pub audit: (PathBuf, String),
 }
 
+/// What `supervise` learns about how the sandbox ended.
+struct Ended {
+    exit_code: i32,
+    exit: Option<ExitInfo>,
+    timed_out: bool,
+    pids_limit_hits: Option<u64>,
+}
+
 struct Started {
     pid: Pid,
     pidfd: OwnedFd,
@@ -336,7 +344,7 @@ pub fn run(plan: &Plan, policies: &Policies, opts: &RunOptions) -> Result<RunOut
         started.pid.as_raw() as u32,
     );
     monitor.connector = connector.is_some();
-    let outcome = match supervise(
+    let ended = match supervise(
         plan,
         &started,
         &mut monitor,
@@ -354,10 +362,13 @@ pub fn run(plan: &Plan, policies: &Policies, opts: &RunOptions) -> Result<RunOut
         }
     };
     let outcome = RunOutcome {
+        exit_code: ended.exit_code,
+        exit: ended.exit,
+        timed_out: ended.timed_out,
+        pids_limit_hits: ended.pids_limit_hits,
         counts: monitor.counts.clone(),
         dry_run: plan.dry_run,
         audit: (opts.audit_log.clone(), opts.run_id.clone()),
-        ..outcome
     };
     monitor.record(
         "session.end",
@@ -390,7 +401,7 @@ fn supervise(
     monitor: &mut Monitor<'_>,
     kaudit: Option<&crate::sys::audit_netlink::AuditReader>,
     connector: Option<&crate::sys::proc_connector::ProcConnector>,
-) -> Result<RunOutcome, RunError> {
+) -> Result<Ended, RunError> {
     let drain_connector = |monitor: &mut Monitor<'_>| -> Result<(), RunError> {
         if let Some(c) = connector {
             let (events, lost) = c.read().map_err(|e| RunError::KernelAudit(e.to_string()))?;
@@ -595,13 +606,10 @@ fn supervise(
     } else {
         exit.unwrap_or(init_status).status()
     };
-    Ok(RunOutcome {
+    Ok(Ended {
         exit_code,
         exit,
         timed_out,
         pids_limit_hits: s.cgroup.as_ref().and_then(|c| c.limit_hits()),
-        counts: Counts::default(),
-        dry_run: plan.dry_run,
-        audit: (PathBuf::new(), String::new()),
     })
 }
