@@ -6,9 +6,9 @@
 use crate::manifest::{self, ManifestSource};
 use crate::plan::{self, NetOverride, Overrides, Plan};
 use crate::policy::Policies;
-use crate::{audit, host, logs, report, run};
+use crate::{audit, host, logs, report, run, runtimes, wasm};
 use clap::{Args, Parser, Subcommand};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// Top-level arguments.
 #[derive(Debug, Parser)]
@@ -28,8 +28,21 @@ enum Cmd {
     Run(RunArgs),
     /// Print the plan for a command without running anything.
     Explain(ExplainArgs),
-    /// List the known runtimes.
+    /// Runtimes: list, show one's capability card, check documentation gates.
     Runtimes(RuntimesArgs),
+    /// WebAssembly plugins: inspect a module's imports against a runtime.
+    Plugins(PluginsArgs),
+    /// Print shell completions (bash, zsh, fish, elvish, powershell).
+    Completions {
+        /// Shell.
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page, or write one page per command into DIR.
+    Man {
+        /// Write phase1-supervise.1 and phase1-supervise-COMMAND.1 here.
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
     /// Inspect audit logs: sessions, denials, spawns, summary, follow, verify, why.
     Logs(LogsArgs),
 }
@@ -139,6 +152,13 @@ struct PlanArgs {
     /// Run even if a layer cannot be fully applied; the header says what was downgraded.
     #[arg(long)]
     best_effort: bool,
+    /// Admit a runtime labeled `prototype` (it runs with a warning).
+    #[arg(long)]
+    allow_prototype: bool,
+    /// Phase1's trust gate, as PHASE1_ALLOW_HOST_TOOLS=1: admit a host-backed
+    /// `guarded` runtime and `--net full`.
+    #[arg(long)]
+    trust: bool,
     /// The command and its arguments (after `--`).
     #[arg(required = true, trailing_var_arg = true, num_args = 1.., value_name = "CMD")]
     command: Vec<String>,
@@ -178,8 +198,71 @@ struct ExplainArgs {
 #[derive(Debug, Args)]
 struct RuntimesArgs {
     /// As JSON.
-    #[arg(long)]
+    #[arg(long, global = true)]
     json: bool,
+    /// Directory of runtime manifests (<name>.toml) that take precedence over the built-in ones.
+    #[arg(long, value_name = "DIR", env = "PHASE1_RUNTIMES_DIR", global = true)]
+    runtimes_dir: Option<PathBuf>,
+    #[command(subcommand)]
+    cmd: Option<RuntimesCmd>,
+}
+
+#[derive(Debug, Subcommand)]
+enum RuntimesCmd {
+    /// One line per runtime (the default).
+    List,
+    /// A runtime's capability card: what it executes, where files live,
+    /// host contact, network, spawn, audit records, maturity.
+    Show {
+        /// Runtime name.
+        name: String,
+    },
+    /// Documentation gate: runtimes labeled `documented` or higher need
+    /// docs/runtimes/NAME.md with Tutorial, Examples, Safety boundaries and
+    /// Non-claims sections (exit 1 when one fails).
+    Check {
+        /// Runtimes to check (default: all).
+        names: Vec<String>,
+        /// Directory holding runtimes/NAME.md (default: the docs/ of the
+        /// source tree this binary was built from).
+        #[arg(long, value_name = "DIR", env = "PHASE1_DOCS_DIR")]
+        docs_dir: Option<PathBuf>,
+        /// Also run each page's examples under this binary and compare their output.
+        #[arg(long)]
+        run_examples: bool,
+        /// Scratch directory for the examples (default: a new one under
+        /// $XDG_CACHE_HOME/phase1 or ~/.cache/phase1, removed when all pass).
+        #[arg(long, value_name = "DIR")]
+        scratch: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Args)]
+struct PluginsArgs {
+    #[command(subcommand)]
+    cmd: PluginsCmd,
+}
+
+#[derive(Debug, Subcommand)]
+enum PluginsCmd {
+    /// List a module's imports, map WASI imports to capabilities, and say
+    /// whether the runtime's manifest declares them (exit 1 when it does not).
+    Inspect {
+        /// The module.
+        module: PathBuf,
+        /// Runtime whose manifest declares the capabilities.
+        #[arg(long, short = 'r', default_value = "wasm")]
+        runtime: String,
+        /// Use this manifest file instead of the runtime's.
+        #[arg(long, value_name = "FILE")]
+        manifest: Option<PathBuf>,
+        /// Directory of runtime manifests.
+        #[arg(long, value_name = "DIR", env = "PHASE1_RUNTIMES_DIR")]
+        runtimes_dir: Option<PathBuf>,
+        /// As JSON.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 /// A failure with its exit code.
@@ -205,6 +288,78 @@ fn load_policies(dir: &Option<PathBuf>) -> Result<Policies, Failure> {
     }
 }
 
+fn host_failure(e: host::HostError) -> Failure {
+    Failure {
+        code: e.exit_code(),
+        message: e.to_string(),
+    }
+}
+
+/// For a `[wasm]` runtime, `MODULE.wasm ARGS` becomes the engine's command
+/// line, after the module's imports are checked against the declared
+/// capabilities (refused: exit 126). Other runtimes keep the command.
+fn wasm_command(loaded: &manifest::LoadedManifest, a: &PlanArgs) -> Result<Vec<String>, Failure> {
+    let cwd = std::env::current_dir().map_err(|e| host_failure(host::HostError::Cwd(e)))?;
+    let home = host::home_dir(nix::unistd::geteuid().as_raw());
+    let Some((kind, _, engine)) = host::find_engine(loaded, &cwd, &home).map_err(host_failure)?
+    else {
+        return Ok(a.command.clone());
+    };
+    let module = host::absolute(Path::new(&a.command[0]), &cwd);
+    let info = wasm::inspect_file(&module).map_err(bad)?;
+    let mut net = loaded.manifest.net.mode;
+    for n in &a.net {
+        let mut o = NetOverride::default();
+        o.add(n).map_err(bad)?;
+        net = o.mode.unwrap_or(net);
+    }
+    let declared = wasm::declared(
+        &loaded.manifest,
+        !a.allow_read.is_empty(),
+        !a.allow_write.is_empty(),
+        net,
+    );
+    let refused = wasm::verdict(&info, &declared);
+    if !refused.is_empty() {
+        return Err(Failure {
+            code: 126,
+            message: format!(
+                "{}: blocked by policy: runtime `{}` declares {}; {} (see `phase1-supervise plugins inspect`)",
+                module.display(),
+                loaded.manifest.name.get_ref(),
+                declared.iter().cloned().collect::<Vec<_>>().join(", "),
+                refused
+                    .iter()
+                    .map(|r| format!("{}: {}", r.import, r.reason))
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            ),
+        });
+    }
+    let extra: Vec<PathBuf> = a
+        .allow_read
+        .iter()
+        .chain(&a.allow_write)
+        .map(|p| host::absolute(p, &cwd))
+        .collect();
+    let dirs = host::declared_dirs(loaded, &cwd, &home, &extra);
+    if !dirs.iter().any(|d| module.starts_with(d)) {
+        return Err(bad(format!(
+            "{}: the module is outside the runtime's readable directories; add --allow-read DIR",
+            module.display()
+        )));
+    }
+    let pre = wasm::preopens(&cwd, &dirs);
+    Ok(wasm::engine_argv(
+        kind,
+        &engine,
+        &info,
+        &module,
+        &a.command[1..],
+        &pre,
+    ))
+}
+
 fn build_plan(a: &PlanArgs, dry_run: bool) -> Result<(Plan, Policies), Failure> {
     let policies = load_policies(&a.policies_dir)?;
     let src = ManifestSource {
@@ -212,10 +367,8 @@ fn build_plan(a: &PlanArgs, dry_run: bool) -> Result<(Plan, Policies), Failure> 
         dir: a.runtimes_dir.clone(),
     };
     let loaded = manifest::load(&src, &a.runtime, &policies.group_names()).map_err(bad)?;
-    let facts = host::gather(&loaded, &a.command).map_err(|e| Failure {
-        code: e.exit_code(),
-        message: e.to_string(),
-    })?;
+    let command = wasm_command(&loaded, a)?;
+    let facts = host::gather(&loaded, &command).map_err(host_failure)?;
     let mut net = None;
     for n in &a.net {
         net.get_or_insert_with(NetOverride::default)
@@ -247,6 +400,8 @@ fn build_plan(a: &PlanArgs, dry_run: bool) -> Result<(Plan, Policies), Failure> 
         timeout: a.timeout,
         best_effort: a.best_effort,
         dry_run,
+        allow_prototype: a.allow_prototype,
+        trust: a.trust,
     };
     let plan = plan::compile(&loaded, &policies, &overrides, &facts).map_err(bad)?;
     host::check_paths(&plan).map_err(bad)?;
@@ -267,6 +422,18 @@ pub fn audit_log_path(flag: Option<PathBuf>) -> PathBuf {
 
 fn cmd_run(a: RunArgs) -> Result<i32, Failure> {
     let (plan, policies) = build_plan(&a.plan, a.dry_run)?;
+    let adm = &plan.runtime.admission;
+    if !adm.admitted {
+        return Err(bad(format!(
+            "runtime `{}` is `{}`: disabled; run it with {}",
+            plan.runtime.name,
+            plan.runtime.maturity.as_str(),
+            adm.by
+        )));
+    }
+    if let Some(w) = &adm.warning {
+        eprintln!("phase1-supervise: warning: {w}");
+    }
     let run_id = plan
         .home
         .to_string_lossy()
@@ -302,42 +469,296 @@ fn cmd_explain(a: ExplainArgs) -> Result<i32, Failure> {
 
 fn cmd_runtimes(a: RuntimesArgs) -> Result<i32, Failure> {
     let policies = Policies::builtin().map_err(bad)?;
-    let mut list = Vec::new();
-    for name in manifest::builtin_names() {
-        let l = manifest::load(&ManifestSource::default(), name, &policies.group_names())
-            .map_err(bad)?;
-        let m = &l.manifest;
-        list.push(serde_json::json!({
-            "name": name, "maturity": m.maturity, "description": m.description,
-            "programs": m.programs.iter().map(|p| p.get_ref().clone()).collect::<Vec<_>>(),
-            "net": m.net.mode, "spawn": m.spawn.mode, "host": m.host,
-        }));
-    }
-    if a.json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&list).unwrap_or_default()
-        );
-    } else {
-        let rows: Vec<(String, String)> = list
-            .iter()
-            .map(|v| {
-                (
-                    v["name"].as_str().unwrap_or("").to_string(),
-                    format!(
-                        "{} — {} (net {}, spawn {})",
-                        v["maturity"].as_str().unwrap_or(""),
-                        v["description"].as_str().unwrap_or(""),
-                        v["net"].as_str().unwrap_or(""),
-                        v["spawn"].as_str().unwrap_or("")
-                    ),
+    let src = ManifestSource {
+        file: None,
+        dir: a.runtimes_dir.clone(),
+    };
+    let load = |name: &str| manifest::load(&src, name, &policies.group_names()).map_err(bad);
+    match a.cmd.unwrap_or(RuntimesCmd::List) {
+        RuntimesCmd::List => {
+            let mut cards = Vec::new();
+            for name in manifest::names(&src) {
+                cards.push(runtimes::card(&load(&name)?));
+            }
+            if a.json {
+                print_json(&serde_json::json!(cards));
+                return Ok(0);
+            }
+            let rows: Vec<Vec<String>> = cards
+                .iter()
+                .map(|c| {
+                    let cap = |n: &str| {
+                        c.capabilities
+                            .iter()
+                            .find(|r| r.capability == n)
+                            .map(|r| r.short.clone())
+                            .unwrap_or_else(|| "-".into())
+                    };
+                    vec![
+                        c.name.clone(),
+                        c.maturity.as_str().to_string(),
+                        c.admission.clone(),
+                        cap("fs.write"),
+                        cap("host.net"),
+                        cap("proc.spawn"),
+                        cap("host.exec"),
+                        c.description.clone(),
+                    ]
+                })
+                .collect();
+            print!(
+                "{}",
+                logs::table(
+                    &[
+                        "RUNTIME",
+                        "MATURITY",
+                        "ADMISSION",
+                        "WRITES",
+                        "NETWORK",
+                        "SPAWNS",
+                        "HOST",
+                        "DESCRIPTION"
+                    ],
+                    &rows
                 )
-            })
-            .collect();
-        print!("{}", report::rows(&rows));
-        println!("not claimed: {}", report::NON_CLAIM);
+            );
+            println!("`phase1-supervise runtimes show NAME` for the full card");
+            println!("not claimed: {}", report::NON_CLAIM);
+        }
+        RuntimesCmd::Show { name } => {
+            let c = runtimes::card(&load(&name)?);
+            if a.json {
+                print_json(&serde_json::json!(c));
+                return Ok(0);
+            }
+            let mut rows = vec![
+                (
+                    "runtime".to_string(),
+                    format!("{} — {}", c.name, c.description),
+                ),
+                ("maturity".into(), c.maturity.as_str().to_string()),
+                ("admission".into(), c.admission.clone()),
+                ("manifest".into(), c.manifest.clone()),
+                ("executes".into(), c.executes.clone()),
+                ("files".into(), c.files.clone()),
+                ("touches host".into(), c.touches_host.clone()),
+            ];
+            for r in &c.capabilities {
+                rows.push((
+                    r.capability.to_string(),
+                    format!(
+                        "{}: {} [{}]",
+                        if r.granted { "granted" } else { "not granted" },
+                        r.scope,
+                        r.guard
+                    ),
+                ));
+            }
+            for (i, r) in c.audit.iter().enumerate() {
+                rows.push((
+                    if i == 0 { "audit records" } else { "" }.to_string(),
+                    r.clone(),
+                ));
+            }
+            rows.push(("not claimed".into(), report::NON_CLAIM.into()));
+            print!("{}", report::rows(&rows));
+        }
+        RuntimesCmd::Check {
+            names,
+            docs_dir,
+            run_examples,
+            scratch,
+        } => {
+            let docs_dir = docs_dir
+                .unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/docs")));
+            return check_runtimes(&src, &load, names, &docs_dir, run_examples, scratch, a.json);
+        }
     }
     Ok(0)
+}
+
+fn check_runtimes(
+    src: &ManifestSource,
+    load: &dyn Fn(&str) -> Result<manifest::LoadedManifest, Failure>,
+    names: Vec<String>,
+    docs_dir: &Path,
+    run_examples: bool,
+    scratch: Option<PathBuf>,
+    json: bool,
+) -> Result<i32, Failure> {
+    let names = if names.is_empty() {
+        manifest::names(src)
+    } else {
+        names
+    };
+    let exe = std::env::current_exe().map_err(|e| bad(format!("cannot find this program: {e}")))?;
+    // Not under /tmp: the sandbox's /tmp is private, and a working directory
+    // under it is carried in read-only unless declared writable.
+    let (scratch_root, remove_after) = match scratch {
+        Some(d) => (d, false),
+        None => {
+            let cache = std::env::var_os("XDG_CACHE_HOME")
+                .map(PathBuf::from)
+                .unwrap_or_else(|| host::home_dir(nix::unistd::geteuid().as_raw()).join(".cache"));
+            (
+                cache
+                    .join("phase1")
+                    .join(format!("examples-{}", host::nonce())),
+                true,
+            )
+        }
+    };
+    let mut all_ok = true;
+    let mut report_rows = Vec::new();
+    let mut results = Vec::new();
+    for name in names {
+        let l = load(&name)?;
+        let m = l.manifest.maturity;
+        let page = docs_dir.join("runtimes").join(format!("{name}.md"));
+        let label = page.display().to_string();
+        let text = std::fs::read_to_string(&page).ok();
+        let mut problems = runtimes::check_page(m, &label, text.as_deref());
+        let examples = text.as_deref().map(runtimes::examples).unwrap_or_default();
+        let mut ran = Vec::new();
+        if run_examples && problems.is_empty() && !examples.is_empty() {
+            ran = runtimes::run_examples(&label, &examples, &exe, &scratch_root.join(&name))
+                .map_err(|e| Failure {
+                    code: 1,
+                    message: e.to_string(),
+                })?;
+            for r in ran.iter().filter(|r| !r.ok) {
+                problems.push(format!(
+                    "{label}:{}: example `{}`: {}",
+                    r.example.line, r.example.command, r.detail
+                ));
+            }
+        }
+        all_ok &= problems.is_empty();
+        let status = match (problems.is_empty(), text.is_some()) {
+            (false, _) => "FAIL".to_string(),
+            (true, false) => format!("ok (no page; not required for `{}`)", m.as_str()),
+            (true, true) if run_examples => format!("ok ({} examples ran and matched)", ran.len()),
+            (true, true) => format!(
+                "ok ({} examples; not run, see --run-examples)",
+                examples.len()
+            ),
+        };
+        report_rows.push((name.clone(), format!("{} — {label}: {status}", m.as_str())));
+        for p in &problems {
+            report_rows.push(("".into(), p.clone()));
+        }
+        results.push(serde_json::json!({"runtime": name, "maturity": m, "page": page, "problems": problems, "examples": ran}));
+    }
+    if run_examples {
+        if all_ok && remove_after {
+            let _ = std::fs::remove_dir_all(&scratch_root);
+        } else {
+            report_rows.push(("examples ran in".into(), scratch_root.display().to_string()));
+        }
+    }
+    if json {
+        print_json(&serde_json::json!({"ok": all_ok, "runtimes": results}));
+    } else {
+        report_rows.push((
+            "status".into(),
+            if all_ok { "ok".into() } else { "FAIL".into() },
+        ));
+        print!("{}", report::rows(&report_rows));
+    }
+    Ok(if all_ok { 0 } else { 1 })
+}
+
+fn cmd_plugins(a: PluginsArgs) -> Result<i32, Failure> {
+    let PluginsCmd::Inspect {
+        module,
+        runtime,
+        manifest: mfile,
+        runtimes_dir,
+        json,
+    } = a.cmd;
+    let policies = Policies::builtin().map_err(bad)?;
+    let src = ManifestSource {
+        file: mfile,
+        dir: runtimes_dir,
+    };
+    let l = manifest::load(&src, &runtime, &policies.group_names()).map_err(bad)?;
+    let info = wasm::inspect_file(&module).map_err(bad)?;
+    let declared = wasm::declared(&l.manifest, false, false, l.manifest.net.mode);
+    let refused = wasm::verdict(&info, &declared);
+    let cwd = std::env::current_dir().map_err(|e| bad(e.to_string()))?;
+    let engine = match host::find_engine(&l, &cwd, &host::home_dir(nix::unistd::geteuid().as_raw()))
+    {
+        Ok(Some((kind, _, path))) => format!("{} at {}", kind.describe(), path.display()),
+        Ok(None) => format!("none: runtime `{runtime}` has no [wasm] engines"),
+        Err(e) => format!("NONE INSTALLED: {e}"),
+    };
+    if json {
+        print_json(&serde_json::json!({
+            "module": module, "runtime": runtime, "manifest": l.file, "declared": declared,
+            "engine": engine, "imports": info.imports, "exports": info.exports,
+            "refused": refused, "ok": refused.is_empty(),
+        }));
+    } else {
+        let size = std::fs::metadata(&module).map(|m| m.len()).unwrap_or(0);
+        print!(
+            "{}",
+            report::rows(&[
+                (
+                    "module".to_string(),
+                    format!("{} ({size} bytes, {})", module.display(), info.wasi)
+                ),
+                (
+                    "runtime".into(),
+                    format!("{runtime} ({}) — {}", l.manifest.maturity.as_str(), l.file)
+                ),
+                (
+                    "declared".into(),
+                    declared.iter().cloned().collect::<Vec<_>>().join(", ")
+                ),
+                ("engine".into(), engine),
+            ])
+        );
+        let rows: Vec<Vec<String>> = info
+            .imports
+            .iter()
+            .map(|i| {
+                let (needs, ok) = match &i.need {
+                    wasm::Need::Nothing => ("-".to_string(), "yes".to_string()),
+                    wasm::Need::Capability(c) => (
+                        c.to_string(),
+                        if declared.contains(*c) { "yes" } else { "NO" }.to_string(),
+                    ),
+                    wasm::Need::Unsupported(why) => (format!("unsupported: {why}"), "NO".into()),
+                };
+                vec![
+                    format!("{}.{}", i.module, i.name),
+                    i.kind.to_string(),
+                    needs,
+                    ok,
+                ]
+            })
+            .collect();
+        println!();
+        print!(
+            "{}",
+            logs::table(&["IMPORT", "KIND", "NEEDS", "DECLARED"], &rows)
+        );
+        println!();
+        let status = if refused.is_empty() {
+            "ok: every import is covered by the runtime's declared capabilities".to_string()
+        } else {
+            format!(
+                "REFUSED: {}",
+                refused
+                    .iter()
+                    .map(|r| format!("{}: {}", r.import, r.reason))
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            )
+        };
+        print!("{}", report::rows(&[("status".to_string(), status)]));
+    }
+    Ok(if refused.is_empty() { 0 } else { 1 })
 }
 
 fn print_json(v: &serde_json::Value) {
@@ -670,6 +1091,38 @@ fn follow(path: &std::path::Path, session: Option<&str>, json: bool) -> Result<i
     }
 }
 
+fn man(dir: Option<PathBuf>) -> Result<i32, Failure> {
+    use clap::CommandFactory;
+    let cmd = Cli::command();
+    let render = |c: clap::Command| -> Result<Vec<u8>, Failure> {
+        let mut buf = Vec::new();
+        clap_mangen::Man::new(c)
+            .render(&mut buf)
+            .map_err(|e| bad(format!("cannot render the man page: {e}")))?;
+        Ok(buf)
+    };
+    let Some(dir) = dir else {
+        use std::io::Write;
+        let page = render(cmd)?;
+        let _ = std::io::stdout().write_all(&page);
+        return Ok(0);
+    };
+    let write = |name: String, page: Vec<u8>| {
+        let p = dir.join(name);
+        std::fs::write(&p, page).map_err(|e| bad(format!("{}: {e}", p.display())))
+    };
+    std::fs::create_dir_all(&dir).map_err(|e| bad(format!("{}: {e}", dir.display())))?;
+    for sub in cmd.get_subcommands() {
+        let name = format!("phase1-supervise-{}", sub.get_name());
+        write(
+            format!("{name}.1"),
+            render(sub.clone().name(name.clone()).bin_name(name))?,
+        )?;
+    }
+    write("phase1-supervise.1".into(), render(cmd)?)?;
+    Ok(0)
+}
+
 /// Entry point: parse, dispatch, map failures to exit codes.
 pub fn main() -> i32 {
     let cli = match Cli::try_parse() {
@@ -691,6 +1144,18 @@ pub fn main() -> i32 {
         Cmd::Run(a) => cmd_run(a),
         Cmd::Explain(a) => cmd_explain(a),
         Cmd::Runtimes(a) => cmd_runtimes(a),
+        Cmd::Plugins(a) => cmd_plugins(a),
+        Cmd::Completions { shell } => {
+            use clap::CommandFactory;
+            clap_complete::generate(
+                shell,
+                &mut Cli::command(),
+                "phase1-supervise",
+                &mut std::io::stdout(),
+            );
+            Ok(0)
+        }
+        Cmd::Man { dir } => man(dir),
         Cmd::Logs(a) => cmd_logs(a),
     };
     match result {

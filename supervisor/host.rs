@@ -40,6 +40,16 @@ pub enum HostError {
     /// The working directory is unusable.
     #[error("cannot determine the working directory: {0}")]
     Cwd(std::io::Error),
+    /// A `[wasm]` runtime found none of its engines.
+    #[error("{file}: no WebAssembly engine installed: looked for {looked} on the sandbox PATH ({path}); install wasmtime, or Node.js 20+ (built-in WASI)")]
+    NoWasmEngine {
+        /// Manifest.
+        file: String,
+        /// Engines looked for.
+        looked: String,
+        /// PATH.
+        path: String,
+    },
     /// No command was given.
     #[error("no command given (usage: phase1-supervise run [OPTIONS] -- CMD [ARGS...])")]
     NoCommand,
@@ -49,7 +59,7 @@ impl HostError {
     /// Process exit code for this error.
     pub fn exit_code(&self) -> i32 {
         match self {
-            HostError::CommandNotFound { .. } => 127,
+            HostError::CommandNotFound { .. } | HostError::NoWasmEngine { .. } => 127,
             _ => 2,
         }
     }
@@ -71,6 +81,26 @@ pub fn resolve(name: &str, path: &str, cwd: &Path) -> Option<PathBuf> {
         .filter(|d| !d.is_empty())
         .map(|d| Path::new(d).join(name))
         .find(|p| is_executable_file(p))
+}
+
+/// The existing directories a manifest declares (fs.read, fs.write, fs.exec;
+/// `${CWD}`/`${HOME}` expanded, optional `?` paths skipped when absent),
+/// followed by `extra`.
+pub fn declared_dirs(
+    m: &LoadedManifest,
+    cwd: &Path,
+    home: &Path,
+    extra: &[PathBuf],
+) -> Vec<PathBuf> {
+    let fs = &m.manifest.fs;
+    fs.read
+        .iter()
+        .chain(&fs.write)
+        .chain(&fs.exec)
+        .map(|p| PathBuf::from(expand(p.get_ref().trim_end_matches('?'), cwd, home)))
+        .chain(extra.iter().cloned())
+        .filter(|p| p.is_dir())
+        .collect()
 }
 
 fn expand(s: &str, cwd: &Path, home: &Path) -> String {
@@ -112,6 +142,40 @@ pub fn home_dir(uid: u32) -> PathBuf {
         .unwrap_or_else(|| PathBuf::from("/"))
 }
 
+/// The engine of a `[wasm]` runtime: the first of `wasm.engines` found on the
+/// sandbox PATH. `Ok(None)` for a runtime without `[wasm]`.
+pub fn find_engine(
+    m: &LoadedManifest,
+    cwd: &Path,
+    home: &Path,
+) -> Result<Option<(crate::wasm::EngineKind, String, PathBuf)>, HostError> {
+    let Some(w) = &m.manifest.wasm else {
+        return Ok(None);
+    };
+    let path = sandbox_path(m, cwd, home);
+    for e in &w.engines {
+        let name = expand(e.get_ref(), cwd, home);
+        let found = if name.starts_with('/') {
+            Some(PathBuf::from(&name)).filter(|p| is_executable_file(p))
+        } else {
+            resolve(&name, &path, cwd)
+        };
+        if let (Some(found), Some(kind)) = (found, crate::wasm::EngineKind::of(&name)) {
+            return Ok(Some((kind, name, found)));
+        }
+    }
+    Err(HostError::NoWasmEngine {
+        file: m.file.clone(),
+        looked: w
+            .engines
+            .iter()
+            .map(|e| e.get_ref().as_str())
+            .collect::<Vec<_>>()
+            .join(", "),
+        path,
+    })
+}
+
 /// Gather facts for running `argv` under manifest `m`.
 pub fn gather(m: &LoadedManifest, argv: &[String]) -> Result<HostFacts, HostError> {
     let first = argv.first().ok_or(HostError::NoCommand)?;
@@ -133,6 +197,9 @@ pub fn gather(m: &LoadedManifest, argv: &[String]) -> Result<HostFacts, HostErro
             name: name.clone(),
             path: path.clone(),
         })?;
+        runtime_programs.push((name, Some(found)));
+    }
+    if let Some((_, name, found)) = find_engine(m, &cwd, &home)? {
         runtime_programs.push((name, Some(found)));
     }
     let spawn_programs = m

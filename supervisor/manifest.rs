@@ -14,6 +14,7 @@ const BUILTIN: &[(&str, &str)] = &[
     ("python", include_str!("../runtimes/python.toml")),
     ("node", include_str!("../runtimes/node.toml")),
     ("rust", include_str!("../runtimes/rust.toml")),
+    ("wasm", include_str!("../runtimes/wasm.toml")),
 ];
 
 /// Errors loading or validating a manifest.
@@ -210,6 +211,15 @@ pub struct EnvDecl {
     pub path_prepend: Vec<Spanned<String>>,
 }
 
+/// `[wasm]` table: the runtime runs WebAssembly modules with a host engine.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WasmDecl {
+    /// Host engines in order of preference (`wasmtime`, `node`, or paths to
+    /// them); the first found on the sandbox PATH runs the module.
+    pub engines: Vec<Spanned<String>>,
+}
+
 /// A runtime manifest as written.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -220,7 +230,9 @@ pub struct Manifest {
     pub description: String,
     /// Maturity label.
     pub maturity: Maturity,
-    /// Programs the runtime executes (names on PATH or absolute paths).
+    /// Programs the runtime executes (names on PATH or absolute paths); for a
+    /// `[wasm]` runtime, the engine found from `wasm.engines`.
+    #[serde(default)]
     pub programs: Vec<Spanned<String>>,
     /// Whether the runtime uses host-installed software or host state.
     #[serde(default)]
@@ -243,6 +255,9 @@ pub struct Manifest {
     /// Extra syscall groups from policies/syscalls.toml (e.g. "ptrace").
     #[serde(default)]
     pub extra_syscall_groups: Vec<Spanned<String>>,
+    /// WebAssembly engine selection (the `wasm` runtime).
+    #[serde(default)]
+    pub wasm: Option<WasmDecl>,
 }
 
 /// A manifest together with where it came from (for error messages).
@@ -333,14 +348,45 @@ fn validate(l: &LoadedManifest, group_names: &[String]) -> Result<(), ManifestEr
             ));
         }
     }
-    if m.programs.is_empty() {
-        return Err(ManifestError::Invalid {
-            at: Located {
-                key: "programs".into(),
-                ..l.at(0..0)
-            },
-            message: "a runtime must declare at least one program".into(),
-        });
+    match &m.wasm {
+        None if m.programs.is_empty() => {
+            return Err(ManifestError::Invalid {
+                at: Located {
+                    key: "programs".into(),
+                    ..l.at(0..0)
+                },
+                message: "a runtime must declare at least one program".into(),
+            });
+        }
+        Some(_) if !m.programs.is_empty() => {
+            return Err(invalid_key(
+                l,
+                "wasm",
+                "a [wasm] runtime's program is its engine: list engines in wasm.engines, not programs",
+            ));
+        }
+        Some(w) if w.engines.is_empty() => {
+            return Err(invalid_key(
+                l,
+                "wasm",
+                "wasm.engines needs at least one engine (wasmtime, node)",
+            ));
+        }
+        Some(w) => {
+            for e in &w.engines {
+                check_program(l, e)?;
+                if crate::wasm::EngineKind::of(e.get_ref()).is_none() {
+                    return Err(l.invalid(
+                        e.span(),
+                        format!(
+                            "unknown WebAssembly engine `{}` (known: wasmtime, node)",
+                            e.get_ref()
+                        ),
+                    ));
+                }
+            }
+        }
+        None => {}
     }
     for p in &m.programs {
         check_program(l, p)?;
@@ -493,6 +539,22 @@ pub struct ManifestSource {
 /// Names of the built-in runtimes.
 pub fn builtin_names() -> Vec<&'static str> {
     BUILTIN.iter().map(|(n, _)| *n).collect()
+}
+
+/// Names of every runtime a source offers: the built-in ones and the
+/// `<name>.toml` files of its directory, sorted.
+pub fn names(src: &ManifestSource) -> Vec<String> {
+    let mut v: Vec<String> = builtin_names().iter().map(|n| n.to_string()).collect();
+    if let Some(dir) = &src.dir {
+        for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+            if let Some(stem) = e.file_name().to_str().and_then(|f| f.strip_suffix(".toml")) {
+                v.push(stem.to_string());
+            }
+        }
+    }
+    v.sort();
+    v.dedup();
+    v
 }
 
 /// Load the manifest for `name` from the source.

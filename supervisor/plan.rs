@@ -31,7 +31,7 @@ pub enum PlanError {
         file: String,
     },
     /// A guarded capability needs the trust gate.
-    #[error("{what}: disabled; enable the trust gate with PHASE1_ALLOW_HOST_TOOLS=1")]
+    #[error("{what}: disabled; enable the trust gate with PHASE1_ALLOW_HOST_TOOLS=1 (or --trust)")]
     TrustGate {
         /// What needed it.
         what: String,
@@ -135,6 +135,10 @@ pub struct Overrides {
     pub best_effort: bool,
     /// `--dry-run`: record would-be denials instead of enforcing them.
     pub dry_run: bool,
+    /// `--allow-prototype`: admit a `prototype` runtime (with a warning).
+    pub allow_prototype: bool,
+    /// `--trust`: the explicit trust gate, as `PHASE1_ALLOW_HOST_TOOLS=1`.
+    pub trust: bool,
 }
 
 /// Facts about the host the plan depends on, gathered by the caller.
@@ -524,6 +528,79 @@ pub struct RuntimeInfo {
     pub manifest: String,
     /// Uses host-installed software.
     pub host: bool,
+    /// Whether the maturity gate admits a run, and on what grounds.
+    pub admission: Admission,
+}
+
+/// The maturity gate's verdict for one run: `planned` never runs (compile
+/// refuses it), `prototype` needs `--allow-prototype`, a host-backed `guarded`
+/// runtime needs the trust gate (`--trust` or `PHASE1_ALLOW_HOST_TOOLS=1`),
+/// `documented` and `stable` run normally.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Admission {
+    /// Whether `run` may start the workload.
+    pub admitted: bool,
+    /// What admitted it (`maturity documented`, `--allow-prototype`, `--trust`,
+    /// `PHASE1_ALLOW_HOST_TOOLS=1`) or, when refused, what would.
+    pub by: String,
+    /// A warning to print and record when admitted below `documented`.
+    pub warning: Option<String>,
+}
+
+/// Decide the maturity gate (pure).
+pub fn admission(
+    runtime: &str,
+    maturity: Maturity,
+    host: bool,
+    allow_prototype: bool,
+    trust_flag: bool,
+    trust_env: bool,
+) -> Admission {
+    let trusted_by = if trust_flag {
+        Some("--trust")
+    } else if trust_env {
+        Some("PHASE1_ALLOW_HOST_TOOLS=1")
+    } else {
+        None
+    };
+    match maturity {
+        Maturity::Planned => Admission {
+            admitted: false,
+            by: "nothing: planned runtimes never run".into(),
+            warning: None,
+        },
+        Maturity::Prototype if allow_prototype => Admission {
+            admitted: true,
+            by: "--allow-prototype".into(),
+            warning: Some(format!(
+                "runtime `{runtime}` is a prototype: its policy and documentation are incomplete"
+            )),
+        },
+        Maturity::Prototype => Admission {
+            admitted: false,
+            by: "--allow-prototype".into(),
+            warning: None,
+        },
+        Maturity::Guarded if host => match trusted_by {
+            Some(t) => Admission {
+                admitted: true,
+                by: t.into(),
+                warning: Some(format!(
+                    "runtime `{runtime}` is guarded and runs host software: admitted by the trust gate ({t})"
+                )),
+            },
+            None => Admission {
+                admitted: false,
+                by: "--trust or PHASE1_ALLOW_HOST_TOOLS=1".into(),
+                warning: None,
+            },
+        },
+        Maturity::Guarded | Maturity::Documented | Maturity::Stable => Admission {
+            admitted: true,
+            by: format!("maturity {}", maturity.as_str()),
+            warning: None,
+        },
+    }
 }
 
 /// The command.
@@ -751,7 +828,7 @@ pub fn compile(
     connect.dedup();
     bind.sort_unstable();
     bind.dedup();
-    if net_mode == NetMode::Full && !facts.trust_gate {
+    if net_mode == NetMode::Full && !(facts.trust_gate || overrides.trust) {
         return Err(PlanError::TrustGate {
             what: "net full (unrestricted host network)".into(),
         });
@@ -1227,6 +1304,14 @@ pub fn compile(
             maturity: m.maturity,
             manifest: mfile,
             host: m.host,
+            admission: admission(
+                m.name.get_ref(),
+                m.maturity,
+                m.host,
+                overrides.allow_prototype,
+                overrides.trust,
+                facts.trust_gate,
+            ),
         },
         command: CommandPlan {
             program: facts.program.clone(),
@@ -1424,6 +1509,57 @@ mod tests {
     }
 
     #[test]
+    fn maturity_gate() {
+        use Maturity::*;
+        let a = |m, host, proto, flag, env| admission("x", m, host, proto, flag, env);
+        assert!(!a(Planned, true, true, true, true).admitted);
+        let p = a(Prototype, true, false, true, true);
+        assert!(!p.admitted, "trust does not admit a prototype");
+        assert_eq!(p.by, "--allow-prototype");
+        let p = a(Prototype, true, true, false, false);
+        assert!(p.admitted);
+        assert!(p.warning.expect("warning").contains("prototype"));
+        let g = a(Guarded, true, false, false, false);
+        assert!(!g.admitted);
+        assert_eq!(g.by, "--trust or PHASE1_ALLOW_HOST_TOOLS=1");
+        assert_eq!(a(Guarded, true, false, true, false).by, "--trust");
+        assert_eq!(
+            a(Guarded, true, false, false, true).by,
+            "PHASE1_ALLOW_HOST_TOOLS=1"
+        );
+        assert!(a(Guarded, true, false, false, true).warning.is_some());
+        let n = a(Guarded, false, false, false, false);
+        assert!(
+            n.admitted && n.warning.is_none(),
+            "guarded without host software"
+        );
+        for m in [Documented, Stable] {
+            let d = a(m, true, false, false, false);
+            assert!(d.admitted && d.warning.is_none());
+        }
+        // The verdict is part of the plan, so explain shows it.
+        let mut pr = MINIMAL_PROTOTYPE_FOR_GATE.to_string();
+        pr.push('\n');
+        let l = crate::manifest::parse("t.toml", &pr, &policies().group_names()).expect("manifest");
+        let p = compile(&l, &policies(), &Overrides::default(), &facts()).expect("plan");
+        assert!(!p.runtime.admission.admitted);
+        let o = Overrides {
+            allow_prototype: true,
+            ..Default::default()
+        };
+        assert!(
+            compile(&l, &policies(), &o, &facts())
+                .expect("plan")
+                .runtime
+                .admission
+                .admitted
+        );
+    }
+
+    const MINIMAL_PROTOTYPE_FOR_GATE: &str =
+        "name = \"t\"\ndescription = \"d\"\nmaturity = \"prototype\"\nprograms = [\"sh\"]";
+
+    #[test]
     fn net_full_needs_trust_gate() {
         let mut net = NetOverride::default();
         net.add("full").expect("net");
@@ -1434,12 +1570,15 @@ mod tests {
         let e = compile(&load("python"), &policies(), &o, &facts()).unwrap_err();
         assert_eq!(
             e.to_string(),
-            "net full (unrestricted host network): disabled; enable the trust gate with PHASE1_ALLOW_HOST_TOOLS=1"
+            "net full (unrestricted host network): disabled; enable the trust gate with PHASE1_ALLOW_HOST_TOOLS=1 (or --trust)"
         );
         let mut f = facts();
         f.trust_gate = true;
         let p = compile(&load("python"), &policies(), &o, &f).expect("plan");
         assert!(!p.landlock.net.restrict_tcp);
+        let o = Overrides { trust: true, ..o };
+        let p = compile(&load("python"), &policies(), &o, &facts()).expect("plan");
+        assert!(!p.landlock.net.restrict_tcp, "--trust is the same gate");
     }
 
     #[test]

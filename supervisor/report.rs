@@ -134,6 +134,20 @@ pub fn rows(pairs: &[(String, String)]) -> String {
     out
 }
 
+/// The maturity gate's verdict as one line (header and explain).
+fn admitted_by(plan: &Plan) -> String {
+    let a = &plan.runtime.admission;
+    let mut s = if a.admitted {
+        a.by.clone()
+    } else {
+        format!("REFUSED: `run` needs {}", a.by)
+    };
+    if let Some(w) = &a.warning {
+        s.push_str(&format!(" (warning: {w})"));
+    }
+    s
+}
+
 fn net_summary(plan: &Plan) -> String {
     let n = &plan.landlock.net;
     if plan.private_net() {
@@ -285,6 +299,7 @@ impl RunHeader {
                 format!("{} ({}) — {}", plan.runtime.name, plan.runtime.maturity.as_str(), plan.runtime.description),
             ),
             ("manifest".into(), plan.runtime.manifest.clone()),
+            ("admitted by".into(), admitted_by(plan)),
             ("stdin".into(), dest.stdin.clone()),
             ("stdout".into(), dest.stdout.clone()),
             ("stderr".into(), dest.stderr.clone()),
@@ -339,6 +354,10 @@ impl RunHeader {
         facts.insert("cwd".into(), serde_json::json!(plan.command.cwd));
         facts.insert("runtime".into(), serde_json::json!(plan.runtime.name));
         facts.insert("maturity".into(), serde_json::json!(plan.runtime.maturity));
+        facts.insert(
+            "admission".into(),
+            serde_json::json!(plan.runtime.admission),
+        );
         facts.insert("destinations".into(), serde_json::json!(dest));
         facts.insert("namespaces".into(), serde_json::json!(plan.namespaces));
         facts.insert("landlock".into(), serde_json::json!(setup.landlock));
@@ -534,6 +553,7 @@ pub fn explain_text(plan: &Plan) -> String {
             ),
         ),
         ("manifest".into(), plan.runtime.manifest.clone()),
+        ("admitted by".into(), admitted_by(plan)),
         (
             "namespaces".into(),
             plan.namespaces

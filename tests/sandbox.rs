@@ -422,7 +422,8 @@ fn header_says_what_runs_where_and_what_is_enforced() {
     r.expect_code(0)
         .expect_stderr("program      : /usr/bin/true")
         .expect_stderr(&format!("cwd          : {}", dir.display()))
-        .expect_stderr("runtime      : shell (guarded)")
+        .expect_stderr("runtime      : shell (documented)")
+        .expect_stderr("admitted by  : maturity documented")
         .expect_stderr("stdout       : pipe")
         .expect_stderr("landlock     : enforced (plan ABI 7, kernel ABI 7)")
         .expect_stderr("seccomp      : enforced")
@@ -456,7 +457,7 @@ fn explain_prints_every_rule_with_its_capability() {
     );
     r.expect_code(0)
         .expect_stdout("plan (nothing is run)")
-        .expect_stdout("runtime     : python (guarded)")
+        .expect_stdout("runtime     : python (documented)")
         .expect_stdout("fs.read [")
         .expect_stdout("deny EPERM         clone if flags has CLONE_NEWUSER")
         .expect_stdout("sys.namespaces")
@@ -692,6 +693,7 @@ fn spawn_programs_allows_only_the_listed_programs() {
         &[
             "run",
             "-q",
+            "--allow-prototype",
             "--manifest",
             &ms,
             "--",

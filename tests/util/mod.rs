@@ -192,3 +192,17 @@ pub fn probe(who: As, cwd: &Path, extra: &[&str], probe_args: &[&str]) -> Run {
 }
 
 pub const BOTH: [As; 2] = [As::Root, As::Nobody];
+
+/// Like [`sup`], with extra environment variables.
+pub fn sup_env(who: As, cwd: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
+    let mut c = command(who, cwd, args);
+    for (k, v) in env {
+        c.env(k, v);
+    }
+    let out = c.output().expect("spawn phase1-supervise");
+    Run {
+        cmd: format!("{who:?}: {env:?} phase1-supervise {}", args.join(" ")),
+        cwd: cwd.to_path_buf(),
+        out,
+    }
+}
