@@ -152,14 +152,7 @@ impl AuditLog {
                     .map_err(err("creating its directory"))?;
             }
         }
-        let file = OpenOptions::new()
-            .read(true)
-            .append(true)
-            .create(true)
-            .mode(0o600)
-            .custom_flags(libc::O_CLOEXEC)
-            .open(path)
-            .map_err(err("opening"))?;
+        let file = open_file(path)?;
         Ok(AuditLog {
             path: path.to_path_buf(),
             file,
@@ -175,7 +168,47 @@ impl AuditLog {
     }
 
     /// Append one record of `kind` with `fields`. Returns the record written.
+    ///
+    /// When the log was rotated (renamed or removed) since the last record,
+    /// the session continues in a new file at the same path, which starts
+    /// (for this session) with a `log.continued` record naming the last hash
+    /// of the file left behind: nothing is lost, and each file verifies.
     pub fn append(
+        &mut self,
+        kind: &str,
+        fields: Map<String, Value>,
+    ) -> Result<Map<String, Value>, AuditError> {
+        if self.rotated() {
+            let previous = {
+                let _lock = Flock::exclusive(self.file.as_raw_fd()).map_err(self.err("locking"))?;
+                tail_state(&mut self.file)
+                    .map_err(self.err("reading the chain tail"))?
+                    .0
+            };
+            self.file = open_file(&self.path)?;
+            self.last = None;
+            let mut f = Map::new();
+            f.insert(
+                "message".into(),
+                Value::from("the log was rotated (renamed or removed) during this session; its earlier records are in the file it was renamed to"),
+            );
+            f.insert("previous_hash".into(), Value::from(previous));
+            self.append_here("log.continued", f)?;
+        }
+        self.append_here(kind, fields)
+    }
+
+    /// Whether the path no longer names the file this writer has open.
+    fn rotated(&self) -> bool {
+        use std::os::unix::fs::MetadataExt;
+        match (std::fs::metadata(&self.path), self.file.metadata()) {
+            (Ok(p), Ok(f)) => p.dev() != f.dev() || p.ino() != f.ino(),
+            (Err(_), _) => true,
+            (Ok(_), Err(_)) => false,
+        }
+    }
+
+    fn append_here(
         &mut self,
         kind: &str,
         fields: Map<String, Value>,
@@ -242,6 +275,22 @@ impl AuditLog {
             source,
         })
     }
+}
+
+/// Open (creating, 0600) a log file for appending.
+fn open_file(path: &Path) -> Result<File, AuditError> {
+    OpenOptions::new()
+        .read(true)
+        .append(true)
+        .create(true)
+        .mode(0o600)
+        .custom_flags(libc::O_CLOEXEC)
+        .open(path)
+        .map_err(|source| AuditError::Io {
+            path: path.to_path_buf(),
+            what: "opening",
+            source,
+        })
 }
 
 /// An flock held until dropped. The descriptor must outlive it.
@@ -413,7 +462,13 @@ pub fn verify(lines: &[(usize, Line)]) -> Verification {
             .unwrap_or("")
             .to_string();
         let seq = rec.get("seq").and_then(Value::as_u64).unwrap_or(u64::MAX);
-        let want = seqs.get(&session).map(|s| s + 1).unwrap_or(0);
+        let continued = rec.get("type").and_then(Value::as_str) == Some("log.continued");
+        let want = match seqs.get(&session) {
+            Some(s) => s + 1,
+            // A session that began in a rotated-away file continues here.
+            None if continued => seq,
+            None => 0,
+        };
         if seq != want {
             v.problems.push(format!(
                 "line {n}: session {session}: sequence {seq}, expected {want} (records missing)"
@@ -486,6 +541,48 @@ mod tests {
             v.problems
         );
         let _ = std::fs::remove_file(&p);
+    }
+
+    #[test]
+    fn a_rotated_log_continues_in_a_new_file_and_loses_nothing() {
+        let p = tmp("rotate");
+        let rotated = tmp("rotate.1");
+        let mut log = AuditLog::open(&p, "s1").expect("open");
+        log.append("session.start", Map::new()).expect("append");
+        log.append("spawn", fields("n", "1")).expect("append");
+        std::fs::rename(&p, &rotated).expect("rename");
+        log.append("spawn", fields("n", "2")).expect("append");
+        log.append("session.end", Map::new()).expect("end");
+        let old = read(&rotated).expect("read");
+        let new = read(&p).expect("read");
+        let (vo, vn) = (verify(&old), verify(&new));
+        assert!(vo.ok() && vn.ok(), "{:?} {:?}", vo.problems, vn.problems);
+        assert_eq!(vo.open_sessions, vec!["s1".to_string()]);
+        let recs: Vec<&Map<String, Value>> = new
+            .iter()
+            .filter_map(|(_, l)| match l {
+                Line::Record(r) => Some(r),
+                Line::Torn { .. } => None,
+            })
+            .collect();
+        assert_eq!(recs[0]["type"], "log.continued");
+        assert_eq!(recs[0]["seq"], 2);
+        let last_old = match &old[1].1 {
+            Line::Record(r) => r["hash"].clone(),
+            Line::Torn { .. } => Value::Null,
+        };
+        assert_eq!(recs[0]["previous_hash"], last_old);
+        assert_eq!(
+            (recs[1]["seq"].as_u64(), recs[2]["seq"].as_u64()),
+            (Some(3), Some(4))
+        );
+        // A removed log is recreated the same way.
+        std::fs::remove_file(&p).expect("rm");
+        log.append("notice", Map::new())
+            .expect("append after removal");
+        assert!(verify(&read(&p).expect("read")).ok());
+        let _ = std::fs::remove_file(&p);
+        let _ = std::fs::remove_file(&rotated);
     }
 
     #[test]

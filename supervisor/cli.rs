@@ -181,6 +181,10 @@ struct RunArgs {
     /// Header and footer as JSON lines on stderr.
     #[arg(long)]
     json: bool,
+    /// Seconds the sandbox gets to end after SIGTERM/SIGINT/SIGHUP/SIGQUIT is
+    /// forwarded to it, before it is killed.
+    #[arg(long, value_name = "SECS", default_value_t = 5)]
+    grace: u64,
 }
 
 #[derive(Debug, Args)]
@@ -448,6 +452,7 @@ fn cmd_run(a: RunArgs) -> Result<i32, Failure> {
         run_id,
         audit_log: host::absolute(&audit_log_path(a.audit_log), &plan.command.cwd),
         audit_lock: PathBuf::from("/run/phase1"),
+        grace: std::time::Duration::from_secs(a.grace),
     };
     let outcome = run::run(&plan, &policies, &opts).map_err(|e| Failure {
         code: crate::child::SETUP_FAILED,

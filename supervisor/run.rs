@@ -83,6 +83,9 @@ pub struct RunOptions {
     pub audit_log: PathBuf,
     /// Directory of the lock files coordinating the kernel audit state between concurrent runs.
     pub audit_lock: PathBuf,
+    /// After SIGTERM, SIGINT, SIGHUP or SIGQUIT reaches the supervisor and is
+    /// forwarded, how long the sandbox has to end before it is killed.
+    pub grace: Duration,
 }
 
 /// What happened.
@@ -350,6 +353,7 @@ pub fn run(plan: &Plan, policies: &Policies, opts: &RunOptions) -> Result<RunOut
         &mut monitor,
         kaudit.as_ref(),
         connector.as_ref(),
+        opts.grace,
     ) {
         Ok(o) => o,
         Err(e) => {
@@ -401,6 +405,7 @@ fn supervise(
     monitor: &mut Monitor<'_>,
     kaudit: Option<&crate::sys::audit_netlink::AuditReader>,
     connector: Option<&crate::sys::proc_connector::ProcConnector>,
+    grace: Duration,
 ) -> Result<Ended, RunError> {
     let drain_connector = |monitor: &mut Monitor<'_>| -> Result<(), RunError> {
         if let Some(c) = connector {
@@ -439,8 +444,10 @@ fn supervise(
     let mut exit: Option<ExitInfo> = None;
     let mut chan_open = true;
     let mut timed_out = false;
+    // Set when a terminating signal was forwarded: the sandbox is killed then.
+    let mut kill_at: Option<Instant> = None;
     let init_status = loop {
-        let timeout = match deadline {
+        let timeout = match [deadline, kill_at].into_iter().flatten().min() {
             Some(d) => {
                 let left = d.saturating_duration_since(Instant::now());
                 PollTimeout::try_from(left.as_millis().min(60_000) as i32)
@@ -551,6 +558,19 @@ fn supervise(
                 if si.signo != libc::SIGCHLD && si.from_process() {
                     // SAFETY: kill with a valid pid and signal number touches no memory.
                     unsafe { libc::kill(s.pid.as_raw(), si.signo) };
+                    let terminating = [libc::SIGTERM, libc::SIGINT, libc::SIGHUP, libc::SIGQUIT]
+                        .contains(&si.signo);
+                    if terminating && kill_at.is_none() {
+                        kill_at = Some(Instant::now() + grace);
+                        monitor.record(
+                            "notice",
+                            serde_json::json!({
+                                "message": format!("the supervisor received {} and forwarded it to the sandbox; it is killed if still running after {} ms", process::signal_name(si.signo), grace.as_millis()),
+                                "signal": process::signal_name(si.signo),
+                                "grace_ms": grace.as_millis() as u64,
+                            }),
+                        )?;
+                    }
                 }
             }
         }
@@ -577,6 +597,16 @@ fn supervise(
                 let _ = kill(s.pid, Signal::SIGKILL);
             }
         }
+        if let Some(k) = kill_at {
+            if Instant::now() >= k {
+                kill_at = None;
+                let _ = kill(s.pid, Signal::SIGKILL);
+                monitor.record(
+                    "notice",
+                    serde_json::json!({"message": "grace period over: the sandbox was killed (SIGKILL)", "signal": "SIGKILL"}),
+                )?;
+            }
+        }
     };
     // Drain a last message that raced with init's exit.
     if exit.is_none() && chan_open {
@@ -589,15 +619,24 @@ fn supervise(
     drain_connector(monitor)?;
     monitor.reap_all()?;
     monitor.close_listener();
-    // Kernel audit records arrive asynchronously: collect the late ones, until
-    // our Landlock domain is released (or briefly, if none was seen).
-    if kaudit.is_some() {
-        let until =
-            Instant::now() + Duration::from_millis(if monitor.saw_domain() { 1000 } else { 20 });
-        while Instant::now() < until && !monitor.domain_released {
-            if !drain_audit(monitor)? {
-                std::thread::sleep(Duration::from_millis(10));
+    // Kernel audit records arrive asynchronously. Everything in the sandbox
+    // has exited, so its records are queued: a marker logged now comes back
+    // behind them. Then, if our Landlock domain logged anything, wait for the
+    // record of its release too (it is freed later, from a work queue).
+    if let Some(k) = kaudit {
+        let marker = k.send_marker(&format!("{}", s.pid)).is_ok();
+        let until = Instant::now() + Duration::from_millis(1000);
+        loop {
+            drain_audit(monitor)?;
+            let marked = !marker || k.drained();
+            if marked && (!monitor.saw_domain() || monitor.domain_released) {
+                break;
             }
+            let left = until.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                break;
+            }
+            k.wait(left.min(Duration::from_millis(50)));
         }
         monitor.audit_flush()?;
     }

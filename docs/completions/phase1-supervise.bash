@@ -1019,7 +1019,7 @@ _phase1__supervise() {
             return 0
             ;;
         phase1__subcmd__supervise__subcmd__run)
-            opts="-r -q -h --runtime --manifest --runtimes-dir --policies-dir --allow-read --allow-write --allow-exec --net --env --pids --timeout --best-effort --allow-prototype --trust --quiet --dry-run --audit-log --json --help"
+            opts="-r -q -h --runtime --manifest --runtimes-dir --policies-dir --allow-read --allow-write --allow-exec --net --env --pids --timeout --best-effort --allow-prototype --trust --quiet --dry-run --audit-log --json --grace --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1074,6 +1074,10 @@ _phase1__supervise() {
                     return 0
                     ;;
                 --audit-log)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --grace)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -46,6 +46,7 @@ complete -c phase1-supervise -n "__fish_phase1_supervise_using_subcommand run" -
 complete -c phase1-supervise -n "__fish_phase1_supervise_using_subcommand run" -l pids -d 'Maximum processes and threads in the sandbox' -r
 complete -c phase1-supervise -n "__fish_phase1_supervise_using_subcommand run" -l timeout -d 'Kill the sandbox after SECS seconds of wall-clock time (exit 124)' -r
 complete -c phase1-supervise -n "__fish_phase1_supervise_using_subcommand run" -l audit-log -d 'Audit log file (default: /var/log/phase1/audit.jsonl for root, $XDG_STATE_HOME/phase1/audit.jsonl otherwise)' -r -F
+complete -c phase1-supervise -n "__fish_phase1_supervise_using_subcommand run" -l grace -d 'Seconds the sandbox gets to end after SIGTERM/SIGINT/SIGHUP/SIGQUIT is forwarded to it, before it is killed' -r
 complete -c phase1-supervise -n "__fish_phase1_supervise_using_subcommand run" -l best-effort -d 'Run even if a layer cannot be fully applied; the header says what was downgraded'
 complete -c phase1-supervise -n "__fish_phase1_supervise_using_subcommand run" -l allow-prototype -d 'Admit a runtime labeled `prototype` (it runs with a warning)'
 complete -c phase1-supervise -n "__fish_phase1_supervise_using_subcommand run" -l trust -d 'Phase1\'s trust gate, as PHASE1_ALLOW_HOST_TOOLS=1: admit a host-backed `guarded` runtime and `--net full`'

@@ -14,6 +14,11 @@ const NETLINK_AUDIT: i32 = 9;
 const AUDIT_NLGRP_READLOG: u32 = 1;
 const AUDIT_GET: u16 = 1000;
 const AUDIT_SET: u16 = 1001;
+/// A user-space message; the kernel logs it (type 1005) behind every record
+/// already queued.
+const AUDIT_USER: u16 = 1005;
+/// Text of the drain marker, followed by a per-run token.
+const MARKER: &str = "phase1-supervise drain ";
 const AUDIT_STATUS_ENABLED: u32 = 1;
 const NLM_F_REQUEST: u16 = 1;
 const NLMSG_ERROR: u16 = 2;
@@ -50,6 +55,10 @@ pub struct AuditReader {
     /// Held shared by every run for its whole duration.
     active: File,
     lock_dir: PathBuf,
+    /// The token of the marker sent by [`AuditReader::send_marker`].
+    marker: std::cell::RefCell<Option<String>>,
+    /// Whether that marker has come back.
+    marker_seen: std::cell::Cell<bool>,
 }
 
 fn open_lock(path: &Path) -> Result<File, AuditNlError> {
@@ -126,6 +135,8 @@ impl AuditReader {
             state: open_lock(&lock_dir.join("kernel-audit.state"))?,
             active: open_lock(&lock_dir.join("kernel-audit.active"))?,
             lock_dir: lock_dir.to_path_buf(),
+            marker: std::cell::RefCell::new(None),
+            marker_seen: std::cell::Cell::new(false),
         };
         // Decide under the state mutex; then hold `active` shared for the run.
         flock(&reader.state, libc::LOCK_EX)?;
@@ -195,7 +206,8 @@ impl AuditReader {
                     }
                 }
             }
-            std::thread::sleep(std::time::Duration::from_millis(5));
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            crate::sys::netlink::wait_readable(&self.sock, left);
         }
         Err(AuditNlError::Protocol(format!("no answer of type {kind}")))
     }
@@ -247,19 +259,47 @@ impl AuditReader {
         Ok(out)
     }
 
-    /// Audit records queued now: (type, text).
+    /// Ask the kernel to log a marker behind every record queued so far. The
+    /// kernel's audit queue is first in, first out: once [`Self::drained`]
+    /// says the marker came back, every earlier record has been read.
+    pub fn send_marker(&self, token: &str) -> Result<(), AuditNlError> {
+        *self.marker.borrow_mut() = Some(token.to_string());
+        self.marker_seen.set(false);
+        // NUL-terminated: the kernel drops the last byte of the text.
+        self.send(AUDIT_USER, format!("{MARKER}{token}\0").as_bytes())
+    }
+
+    /// Whether the marker sent last has been read.
+    pub fn drained(&self) -> bool {
+        self.marker_seen.get()
+    }
+
+    /// Audit records queued now: (type, text). Our own markers are consumed here.
     pub fn read(&self) -> Result<Vec<(u16, String)>, AuditNlError> {
-        Ok(self
-            .recv_raw()?
-            .into_iter()
-            .filter(|(t, _)| *t != NLMSG_ERROR && *t != AUDIT_GET)
-            .map(|(t, p)| {
-                let text = String::from_utf8_lossy(&p)
-                    .trim_end_matches('\0')
-                    .to_string();
-                (t, text)
-            })
-            .collect())
+        let mut out = Vec::new();
+        for (t, p) in self.recv_raw()? {
+            if t == NLMSG_ERROR || t == AUDIT_GET {
+                continue;
+            }
+            let text = String::from_utf8_lossy(&p)
+                .trim_end_matches('\0')
+                .to_string();
+            if t == AUDIT_USER && text.contains(MARKER) {
+                if let Some(token) = self.marker.borrow().as_deref() {
+                    if text.contains(&format!("{MARKER}{token}")) {
+                        self.marker_seen.set(true);
+                    }
+                }
+                continue;
+            }
+            out.push((t, text));
+        }
+        Ok(out)
+    }
+
+    /// Wait until records may be readable, at most `timeout`.
+    pub fn wait(&self, timeout: std::time::Duration) -> bool {
+        crate::sys::netlink::wait_readable(&self.sock, timeout)
     }
 
     /// The socket, for poll.

@@ -70,3 +70,14 @@ pub fn drain(sock: &OwnedFd, mut each: impl FnMut(&[u8])) -> std::io::Result<boo
         each(&buf[..n as usize]);
     }
 }
+
+/// Wait until `sock` is readable or `timeout` passes; whether it is readable.
+pub fn wait_readable(sock: &OwnedFd, timeout: std::time::Duration) -> bool {
+    use std::os::fd::AsFd;
+    let mut fds = [nix::poll::PollFd::new(
+        sock.as_fd(),
+        nix::poll::PollFlags::POLLIN,
+    )];
+    let ms = u16::try_from(timeout.as_millis()).unwrap_or(u16::MAX);
+    matches!(nix::poll::poll(&mut fds, ms), Ok(n) if n > 0)
+}

@@ -270,3 +270,10 @@ pub fn exit_now(code: i32) -> ! {
     // SAFETY: _exit never returns and is safe to call in a forked child.
     unsafe { libc::_exit(code) }
 }
+
+/// `SIGTERM` for 15; the number for signals nix does not name.
+pub fn signal_name(signo: i32) -> String {
+    Signal::try_from(signo)
+        .map(|s| s.as_str().to_string())
+        .unwrap_or_else(|_| signo.to_string())
+}
