@@ -407,7 +407,8 @@ fn build_plan(a: &PlanArgs, dry_run: bool) -> Result<(Plan, Policies), Failure> 
         allow_prototype: a.allow_prototype,
         trust: a.trust,
     };
-    let plan = plan::compile(&loaded, &policies, &overrides, &facts).map_err(bad)?;
+    let mut plan = plan::compile(&loaded, &policies, &overrides, &facts).map_err(bad)?;
+    host::resolve_symlinks(&mut plan);
     host::check_paths(&plan).map_err(bad)?;
     Ok((plan, policies))
 }

@@ -242,6 +242,27 @@ pub fn absolute(p: &Path, cwd: &Path) -> PathBuf {
 }
 
 /// Every non-optional filesystem rule must name an existing path.
+/// Resolve symbolic links in the plan's filesystem rules: Landlock attaches a
+/// rule to the file a path leads to, so the plan shows that file, and the
+/// rule's source says which symlink led there (`..` components and `.` are
+/// resolved the same way). Absent optional paths are left as they are.
+pub fn resolve_symlinks(plan: &mut Plan) {
+    for r in &mut plan.landlock.fs {
+        if let Ok(real) = std::fs::canonicalize(&r.path) {
+            if real != r.path {
+                r.source = format!(
+                    "{} ({} resolves to {})",
+                    r.source,
+                    r.path.display(),
+                    real.display()
+                );
+                r.path = real;
+            }
+        }
+    }
+}
+
+/// Fail when a required (not optional) path of the plan does not exist.
 pub fn check_paths(plan: &Plan) -> Result<(), HostError> {
     for r in &plan.landlock.fs {
         if !r.optional && !r.path.exists() {

@@ -564,7 +564,7 @@ pub fn load(
     group_names: &[String],
 ) -> Result<LoadedManifest, ManifestError> {
     if let Some(file) = &src.file {
-        let text = std::fs::read_to_string(file).map_err(|source| ManifestError::Read {
+        let text = tomlfile::read_limited(file).map_err(|source| ManifestError::Read {
             path: file.clone(),
             source,
         })?;
@@ -573,7 +573,7 @@ pub fn load(
     if let Some(dir) = &src.dir {
         let file = dir.join(format!("{name}.toml"));
         if file.exists() {
-            let text = std::fs::read_to_string(&file).map_err(|source| ManifestError::Read {
+            let text = tomlfile::read_limited(&file).map_err(|source| ManifestError::Read {
                 path: file.clone(),
                 source,
             })?;
@@ -590,8 +590,124 @@ pub fn load(
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
+
+    /// A small deterministic generator (xorshift64) for property tests.
+    pub(crate) struct Rng(pub u64);
+
+    impl Rng {
+        pub(crate) fn next(&mut self) -> u64 {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            self.0
+        }
+
+        fn below(&mut self, n: usize) -> usize {
+            (self.next() % n.max(1) as u64) as usize
+        }
+
+        /// One to three random edits of `text`: delete a range, insert TOML
+        /// punctuation or keywords, duplicate or drop a line, truncate.
+        pub(crate) fn mutate(&mut self, text: &str) -> String {
+            const PIECES: &[&str] = &[
+                "[",
+                "]",
+                "=",
+                "\"",
+                "'",
+                "\n",
+                "#",
+                "{",
+                "}",
+                ",",
+                ".",
+                "${",
+                "?",
+                "0",
+                "-1",
+                "99999999999",
+                "..",
+                "/",
+                "[fs]\n",
+                "[[rule]]\n",
+                "read = ",
+                "mode = \"x\"\n",
+                "\u{e9}",
+                "\t",
+                "true",
+            ];
+            let mut t: Vec<char> = text.chars().collect();
+            for _ in 0..1 + self.below(3) {
+                let at = self.below(t.len() + 1);
+                match self.below(5) {
+                    0 => {
+                        let end = (at + 1 + self.below(40)).min(t.len());
+                        t.drain(at.min(end)..end);
+                    }
+                    1 | 2 => {
+                        let p = PIECES[self.below(PIECES.len())];
+                        t.splice(at..at, p.chars());
+                    }
+                    3 => {
+                        let s: String = t.iter().collect();
+                        let lines: Vec<&str> = s.lines().collect();
+                        let n = self.below(lines.len());
+                        let mut out: Vec<&str> = lines.clone();
+                        if self.next() % 2 == 0 {
+                            out.insert(n, lines.get(n).copied().unwrap_or(""));
+                        } else if n < out.len() {
+                            out.remove(n);
+                        }
+                        t = out.join("\n").chars().collect();
+                    }
+                    _ => t.truncate(at),
+                }
+            }
+            t.into_iter().collect()
+        }
+    }
+
+    /// An error message starts `file:LINE:` with a line inside the text.
+    pub(crate) fn assert_located(msg: &str, file: &str, text: &str) {
+        let rest = msg
+            .strip_prefix(&format!("{file}:"))
+            .unwrap_or_else(|| panic!("error does not name {file}: {msg}\n--- text:\n{text}"));
+        let line: usize = rest
+            .split(':')
+            .next()
+            .and_then(|n| n.parse().ok())
+            .unwrap_or_else(|| panic!("error has no line: {msg}"));
+        assert!(
+            line >= 1 && line <= text.lines().count().max(1) + 1,
+            "line {line} outside the file: {msg}"
+        );
+    }
+
+    /// Property test: mutated manifests never panic the parser, and every
+    /// error names the file and a line.
+    #[test]
+    fn mutated_manifests_fail_with_file_and_line() {
+        let groups = crate::policy::Policies::builtin()
+            .expect("policies")
+            .group_names();
+        let mut rng = Rng(0x2545_f491_4f6c_dd1d);
+        let mut failures = 0;
+        for i in 0..3000 {
+            let (name, base) = BUILTIN[i % BUILTIN.len()];
+            let text = rng.mutate(base);
+            let file = format!("{name}.toml");
+            if let Err(e) = parse(&file, &text, &groups) {
+                failures += 1;
+                assert_located(&e.to_string(), &file, &text);
+            }
+        }
+        assert!(
+            failures > 1000,
+            "the mutations should break most files: {failures}"
+        );
+    }
 
     fn groups() -> Vec<String> {
         vec!["ptrace".into(), "io_uring".into()]

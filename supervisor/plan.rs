@@ -82,6 +82,22 @@ impl NetOverride {
             value: value.to_string(),
             message: m.to_string(),
         };
+        let wanted = match value {
+            "none" => NetMode::None,
+            "full" => NetMode::Full,
+            _ => NetMode::Tcp,
+        };
+        if let Some(m) = self.mode.filter(|m| *m != wanted) {
+            let name = |m: NetMode| match m {
+                NetMode::None => "none",
+                NetMode::Full => "full",
+                NetMode::Tcp => "connect:/bind: ports",
+            };
+            return Err(bad(&format!(
+                "conflicts with an earlier --net ({}): give one of none, full, or ports",
+                name(m)
+            )));
+        }
         match value {
             "none" => self.mode = Some(NetMode::None),
             "full" => self.mode = Some(NetMode::Full),
@@ -1579,6 +1595,22 @@ mod tests {
         let o = Overrides { trust: true, ..o };
         let p = compile(&load("python"), &policies(), &o, &facts()).expect("plan");
         assert!(!p.landlock.net.restrict_tcp, "--trust is the same gate");
+    }
+
+    #[test]
+    fn conflicting_net_values_are_rejected() {
+        let mut n = NetOverride::default();
+        n.add("connect:80").expect("first");
+        n.add("bind:8080").expect("ports combine");
+        let e = n.add("none").unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "--net none: conflicts with an earlier --net (connect:/bind: ports): give one of none, full, or ports"
+        );
+        let mut n = NetOverride::default();
+        n.add("full").expect("first");
+        assert!(n.add("none").is_err());
+        n.add("full").expect("repeating is fine");
     }
 
     #[test]

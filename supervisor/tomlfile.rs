@@ -44,19 +44,80 @@ pub struct TomlError {
     pub message: String,
 }
 
+/// Largest policy or manifest file accepted (they are a few KiB).
+pub const MAX_FILE_BYTES: usize = 1024 * 1024;
+
+/// Read a policy or manifest file, at most one byte more than
+/// [`MAX_FILE_BYTES`] (so [`parse`] can say it is too large without the
+/// whole of a huge file in memory).
+pub fn read_limited(path: &std::path::Path) -> std::io::Result<String> {
+    use std::io::Read;
+    let mut text = String::new();
+    std::fs::File::open(path)?
+        .take(MAX_FILE_BYTES as u64 + 1)
+        .read_to_string(&mut text)?;
+    Ok(text)
+}
+
 /// Parse `text` (read from `file`) into `T`, mapping errors to file/line/key.
 pub fn parse<T: DeserializeOwned>(file: &str, text: &str) -> Result<T, TomlError> {
+    if text.len() > MAX_FILE_BYTES {
+        return Err(TomlError {
+            at: Located {
+                file: file.to_string(),
+                line: 1,
+                column: 1,
+                key: String::new(),
+            },
+            message: format!("file too large: more than {MAX_FILE_BYTES} bytes"),
+        });
+    }
     toml::from_str::<T>(text).map_err(|e| {
         let offset = e.span().map(|s| s.start).unwrap_or(0);
         let mut message = e.message().trim().to_string();
         if let Some(first) = message.lines().next() {
             message = first.to_string();
         }
+        if let Some(hint) = did_you_mean(&message) {
+            message.push_str(&format!("; did you mean `{hint}`?"));
+        }
         TomlError {
             at: locate(file, text, offset),
             message,
         }
     })
+}
+
+/// For serde's "unknown field `x`, expected one of `a`, `b`" (or "unknown
+/// variant"), the expected name closest to `x`, when it is close enough.
+fn did_you_mean(message: &str) -> Option<String> {
+    let rest = message
+        .strip_prefix("unknown field `")
+        .or_else(|| message.strip_prefix("unknown variant `"))?;
+    let (got, expected) = rest.split_once('`')?;
+    let best = expected
+        .split('`')
+        .skip(1)
+        .step_by(2)
+        .map(|c| (edit_distance(got, c), c))
+        .min()?;
+    (best.0 > 0 && best.0 <= got.len().max(3) / 2 + 1).then(|| best.1.to_string())
+}
+
+/// Levenshtein distance.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut prev = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let cur = row[j + 1];
+            row[j + 1] = (prev + usize::from(ca != *cb)).min(row[j] + 1).min(cur + 1);
+            prev = cur;
+        }
+    }
+    row[b.len()]
 }
 
 /// Turn a byte offset in `text` into a [`Located`].
@@ -112,6 +173,34 @@ fn key_at(text: &str, offset: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn unknown_names_get_a_did_you_mean() {
+        assert_eq!(
+            did_you_mean("unknown field `wirte`, expected `read`, `write` or `exec`"),
+            Some("write".into())
+        );
+        assert_eq!(
+            did_you_mean("unknown variant `tpc`, expected one of `none`, `tcp`, `full`"),
+            Some("tcp".into())
+        );
+        assert_eq!(
+            did_you_mean("unknown field `spawn_everything`, expected one of `name`, `fs`"),
+            None
+        );
+        assert_eq!(did_you_mean("invalid type: string"), None);
+        assert_eq!(edit_distance("kitten", "sitting"), 3);
+    }
+
+    #[test]
+    fn huge_files_are_refused_before_parsing() {
+        let text = format!("name = \"x\"\n#{}\n", "a".repeat(MAX_FILE_BYTES));
+        let e = parse::<toml::Value>("big.toml", &text).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            format!("big.toml:1:1: file too large: more than {MAX_FILE_BYTES} bytes")
+        );
+    }
 
     #[derive(Debug, serde::Deserialize)]
     #[serde(deny_unknown_fields)]

@@ -535,14 +535,27 @@ fn kernel_audit_enabled() -> String {
     String::from_utf8_lossy(&out.stdout).trim().to_string()
 }
 
+/// The kernel audit state the runs restore once none needs it: the current
+/// one, unless a run switched audit on (its note says so) and was killed
+/// before it could switch it off: then "off".
+pub fn original_audit_state() -> String {
+    let now = kernel_audit_enabled();
+    assert!(
+        now.starts_with("enabled="),
+        "cannot read the kernel audit state: {now:?}"
+    );
+    let note = std::fs::read_to_string("/run/phase1/kernel-audit.state").unwrap_or_default();
+    if note.contains("enabled-by-phase1") {
+        "enabled=0".to_string()
+    } else {
+        now
+    }
+}
+
 #[test]
 fn landlock_denials_come_from_the_kernel_audit_log_as_root() {
     require_root();
-    let before = kernel_audit_enabled();
-    assert!(
-        before.starts_with("enabled="),
-        "cannot read the kernel audit state: {before:?}"
-    );
+    let before = original_audit_state();
     let dir = workdir("audit-landlock", As::Root);
     let (log, logs) = log_in(&dir);
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("listen");

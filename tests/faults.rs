@@ -150,6 +150,22 @@ fn a_killed_supervisor_leaves_no_sandbox_process_behind() {
             || procs_with(&format!("sleep {marker}")).is_empty(),
         );
     }
+    // A killed root supervisor cannot switch kernel audit back off; the next
+    // run to end does (the state note says who switched it on).
+    let note = std::fs::read_to_string("/run/phase1/kernel-audit.state").unwrap_or_default();
+    let dir = workdir("sigkill-after", As::Root);
+    sup(As::Root, &dir, &["run", "-q", "--", "true"]).expect_code(0);
+    if note.contains("enabled-by-phase1") {
+        wait_for(
+            "kernel audit switched back off",
+            Duration::from_secs(20),
+            || {
+                std::fs::read_to_string("/run/phase1/kernel-audit.state")
+                    .map(|n| !n.contains("enabled-by-phase1"))
+                    .unwrap_or(false)
+            },
+        );
+    }
 }
 
 #[test]
