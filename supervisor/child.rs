@@ -54,14 +54,24 @@ pub fn sandbox_init(args: ChildArgs<'_>) -> ! {
     } = args;
 
     // Step 0: die with the supervisor; wait until it has written our id maps
-    // (uid_map, gid_map, setgroups=deny) and put us in the pids cgroup.
+    // (uid_map, gid_map, setgroups=deny) and created the pids cgroup (v2: put
+    // us in it).
     if let Err(e) = process::set_parent_death_signal() {
         fail(&chan, "parent-death signal", e);
     }
-    match chan.recv::<ToChild>() {
-        Ok((ToChild::Proceed, _)) => {}
+    let join_cgroup = match chan.recv::<ToChild>() {
+        Ok((ToChild::Proceed, fds)) => fds.into_iter().next(),
         Ok((other, _)) => fail(&chan, "handshake", format!("unexpected message {other:?}")),
         Err(_) => process::exit_now(SETUP_FAILED),
+    };
+    // Step 0b: with a v1 pids hierarchy the supervisor passed the cgroup's
+    // `tasks` file: move ourselves in (we are single-threaded; "0" is the
+    // writing thread). Everything forked later is counted.
+    if let Some(fd) = join_cgroup {
+        use std::io::Write;
+        if let Err(e) = std::fs::File::from(fd).write_all(b"0") {
+            fail(&chan, "pids cgroup", e);
+        }
     }
 
     // Step 1: mounts — private propagation, fresh /proc, private /tmp, declared

@@ -167,6 +167,7 @@ fn start(
         kill_and_reap(pid);
         return Err(e.into());
     }
+    let mut join_cgroup: Option<std::fs::File> = None;
     let (cgroup, pids_status) = match plan.pids.mechanism {
         PidsMechanism::RlimitNproc => (
             None,
@@ -176,9 +177,16 @@ fn start(
             ),
         ),
         PidsMechanism::Cgroup => {
-            match PidsCgroup::create(&opts.cgroup_root, &opts.run_id, plan.pids.max)
-                .and_then(|cg| cg.add(pid.as_raw()).map(|_| cg))
-            {
+            // v1: the init moves itself in (see PidsCgroup::open_tasks); v2: added here.
+            match PidsCgroup::create(&opts.cgroup_root, &opts.run_id, plan.pids.max).and_then(
+                |cg| match cg.open_tasks()? {
+                    Some(f) => {
+                        join_cgroup = Some(f);
+                        Ok(cg)
+                    }
+                    None => cg.add(pid.as_raw()).map(|_| cg),
+                },
+            ) {
                 Ok(cg) => {
                     let s = format!(
                         "{} (cgroup {} pids.max at {}, includes the sandbox init)",
@@ -206,10 +214,15 @@ fn start(
         cgroup,
         pids_status,
     };
-    if let Err(e) = started.chan.send(&ToChild::Proceed, &[]) {
+    let join_fds: Vec<std::os::fd::RawFd> = join_cgroup
+        .iter()
+        .map(std::os::fd::AsRawFd::as_raw_fd)
+        .collect();
+    if let Err(e) = started.chan.send(&ToChild::Proceed, &join_fds) {
         kill_and_reap(pid);
         return Err(e.into());
     }
+    drop(join_cgroup);
     const READY_WITHIN: u64 = 30;
     let mut fds = [PollFd::new(started.chan_fd(), PollFlags::POLLIN)];
     match poll(&mut fds, PollTimeout::from((READY_WITHIN * 1000) as u16)) {
@@ -228,6 +241,19 @@ fn start(
     }
     match started.chan.recv::<ToParent>() {
         Ok((ToParent::Ready { report }, fds)) => match fds.into_iter().next() {
+            // Fail closed: the pids limit holds only if init really is in the cgroup.
+            Some(_)
+                if started
+                    .cgroup
+                    .as_ref()
+                    .is_some_and(|cg| !cg.contains(pid.as_raw())) =>
+            {
+                kill_and_reap(pid);
+                Err(RunError::Layer {
+                    layer: "pids limit",
+                    message: "the sandbox init is not in its pids cgroup".into(),
+                })
+            }
             Some(listener) => Ok((started, report, listener)),
             None => {
                 kill_and_reap(pid);
