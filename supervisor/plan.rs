@@ -1017,8 +1017,10 @@ pub fn compile(
         },
     ];
     // Declared paths under /tmp are carried over; a path is writable when a
-    // declared (non-baseline) write rule covers it. A nested path is bound
-    // separately only when its writability differs from its parent's.
+    // declared (non-baseline) write rule covers it, or in dry-run, which
+    // blocks nothing (writes outside the rules are recorded as would_deny).
+    // A nested path is bound separately only when its writability differs
+    // from its parent's.
     let declared_under_tmp: Vec<&FsRule> = fs.iter().filter(|r| is_under(&r.path, &tmp)).collect();
     let writable = |p: &Path| {
         declared_under_tmp
@@ -1030,7 +1032,7 @@ pub fn compile(
     carry.dedup();
     let mut carried: Vec<(PathBuf, bool)> = Vec::new();
     for p in carry {
-        let w = writable(&p);
+        let w = overrides.dry_run || writable(&p);
         let parent = carried.iter().rev().find(|(q, _)| p.starts_with(q));
         if parent.is_some_and(|(_, pw)| *pw == w) {
             continue;
@@ -1778,6 +1780,24 @@ mod tests {
                 < pos(&|m| matches!(m, MountStep::CarryOver { .. }))
         );
         assert!(matches!(p.mounts.last(), Some(MountStep::MakeDir { .. })));
+        // Dry-run blocks nothing: one writable bind of each top path.
+        let o = Overrides { dry_run: true, ..o };
+        let p = plan("python", &o, &f);
+        let carried: Vec<(&Path, bool)> = p
+            .mounts
+            .iter()
+            .filter_map(|m| match m {
+                MountStep::CarryOver { path, writable } => Some((path.as_path(), *writable)),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(
+            carried,
+            vec![
+                (Path::new("/tmp/other"), true),
+                (Path::new("/tmp/proj"), true)
+            ]
+        );
     }
 
     #[test]
