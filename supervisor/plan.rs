@@ -340,6 +340,11 @@ pub struct LandlockPlan {
     pub net: NetRules,
     /// Scopes: "abstract_unix_socket", "signal".
     pub scopes: Vec<String>,
+    /// Declared paths under /tmp, carried over into the private /tmp by bind
+    /// mounts, with whether an enforced run binds them writable. Landlock's
+    /// `/tmp` write rule covers them too (rules follow the mount tree), so a
+    /// read-only bind is what refuses writes there (EROFS).
+    pub tmp_binds: Vec<(PathBuf, bool)>,
 }
 
 /// A condition on one syscall argument.
@@ -724,6 +729,16 @@ impl LandlockPlan {
     /// decide, lexically: symlinks are not resolved).
     pub fn allows(&self, path: &Path, access: FsAccess) -> Option<&FsRule> {
         let path = normalize(path);
+        if access == FsAccess::Write {
+            let bind = self
+                .tmp_binds
+                .iter()
+                .filter(|(b, _)| path.starts_with(b))
+                .max_by_key(|(b, _)| b.components().count());
+            if matches!(bind, Some((_, false))) {
+                return None;
+            }
+        }
         self.fs
             .iter()
             .filter(|r| r.access.contains(&access))
@@ -1032,17 +1047,21 @@ pub fn compile(
     carry.dedup();
     let mut carried: Vec<(PathBuf, bool)> = Vec::new();
     for p in carry {
-        let w = overrides.dry_run || writable(&p);
+        let w = writable(&p);
         let parent = carried.iter().rev().find(|(q, _)| p.starts_with(q));
         if parent.is_some_and(|(_, pw)| *pw == w) {
             continue;
         }
         carried.push((p, w));
     }
+    let tmp_binds = carried.clone();
     mounts.extend(
         carried
             .into_iter()
-            .map(|(path, writable)| MountStep::CarryOver { path, writable }),
+            .map(|(path, writable)| MountStep::CarryOver {
+                path,
+                writable: writable || overrides.dry_run,
+            }),
     );
     mounts.push(MountStep::MakeDir { path: home.clone() });
 
@@ -1223,6 +1242,7 @@ pub fn compile(
         fs,
         net,
         scopes: vec!["abstract_unix_socket".into(), "signal".into()],
+        tmp_binds,
     };
 
     // ---- limits ----------------------------------------------------------------
@@ -1780,9 +1800,22 @@ mod tests {
                 < pos(&|m| matches!(m, MountStep::CarryOver { .. }))
         );
         assert!(matches!(p.mounts.last(), Some(MountStep::MakeDir { .. })));
-        // Dry-run blocks nothing: one writable bind of each top path.
+        // The dry-run check knows which binds refuse writes in enforce mode.
+        let l = &p.landlock;
+        assert!(l
+            .allows(Path::new("/tmp/proj/x"), FsAccess::Write)
+            .is_none());
+        assert!(l
+            .allows(Path::new("/tmp/proj/out/x"), FsAccess::Write)
+            .is_some());
+        assert!(l.allows(Path::new("/tmp/proj/x"), FsAccess::Read).is_some());
+        // Dry-run blocks nothing: the binds are writable (the check is the same).
         let o = Overrides { dry_run: true, ..o };
         let p = plan("python", &o, &f);
+        assert!(p
+            .landlock
+            .allows(Path::new("/tmp/proj/x"), FsAccess::Write)
+            .is_none());
         let carried: Vec<(&Path, bool)> = p
             .mounts
             .iter()
@@ -1795,7 +1828,8 @@ mod tests {
             carried,
             vec![
                 (Path::new("/tmp/other"), true),
-                (Path::new("/tmp/proj"), true)
+                (Path::new("/tmp/proj"), true),
+                (Path::new("/tmp/proj/out"), true),
             ]
         );
     }
