@@ -193,7 +193,12 @@ fn dry_run_blocks_nothing_and_records_would_be_denials() {
     for who in BOTH {
         let dir = workdir("audit-dry", who);
         let (log, logs) = log_in(&dir);
-        let script = format!("echo hi > undeclared.txt && cat undeclared.txt; {PROBE} ptrace 1; {PROBE} socket-inet; echo done");
+        // A copy in the working directory, so that it is visible in the
+        // sandbox wherever the tree is (under /tmp only declared paths are).
+        let probe = dir.join("probe");
+        std::fs::copy(PROBE, &probe).expect("copy the probe");
+        chown_for(&probe, who);
+        let script = "echo hi > undeclared.txt && cat undeclared.txt; ./probe ptrace 1; ./probe socket-inet; echo done";
         let r = sup(
             who,
             &dir,
@@ -205,7 +210,7 @@ fn dry_run_blocks_nothing_and_records_would_be_denials() {
                 "--",
                 "sh",
                 "-c",
-                &script,
+                script,
             ],
         );
         r.expect_code(0)
