@@ -1763,6 +1763,17 @@ mod tests {
         assert!(compile(&load("python"), &policies(), &o, &facts()).is_err());
     }
 
+    /// The plan's carry-over mounts: (path, writable).
+    fn carry_overs(p: &Plan) -> Vec<(&Path, bool)> {
+        p.mounts
+            .iter()
+            .filter_map(|m| match m {
+                MountStep::CarryOver { path, writable } => Some((path.as_path(), *writable)),
+                _ => None,
+            })
+            .collect()
+    }
+
     #[test]
     fn paths_under_tmp_are_carried_over_with_their_writability() {
         let mut f = facts();
@@ -1773,14 +1784,7 @@ mod tests {
             ..Default::default()
         };
         let p = plan("python", &o, &f);
-        let carried: Vec<(&Path, bool)> = p
-            .mounts
-            .iter()
-            .filter_map(|m| match m {
-                MountStep::CarryOver { path, writable } => Some((path.as_path(), *writable)),
-                _ => None,
-            })
-            .collect();
+        let carried = carry_overs(&p);
         // /tmp/proj (${CWD}, read-only) first, the writable /tmp/proj/out on top;
         // /tmp/proj/docs and /tmp/proj/out/sub come with their parents.
         assert_eq!(
@@ -1816,14 +1820,7 @@ mod tests {
             .landlock
             .allows(Path::new("/tmp/proj/x"), FsAccess::Write)
             .is_none());
-        let carried: Vec<(&Path, bool)> = p
-            .mounts
-            .iter()
-            .filter_map(|m| match m {
-                MountStep::CarryOver { path, writable } => Some((path.as_path(), *writable)),
-                _ => None,
-            })
-            .collect();
+        let carried = carry_overs(&p);
         assert_eq!(
             carried,
             vec![

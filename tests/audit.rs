@@ -7,14 +7,6 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 use util::*;
 
-fn records(log: &Path) -> Vec<Value> {
-    std::fs::read_to_string(log)
-        .unwrap_or_default()
-        .lines()
-        .filter_map(|l| serde_json::from_str(l).ok())
-        .collect()
-}
-
 fn of_type<'a>(recs: &'a [Value], t: &str) -> Vec<&'a Value> {
     recs.iter().filter(|r| r["type"] == t).collect()
 }

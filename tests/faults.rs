@@ -3,20 +3,10 @@
 
 mod util;
 
-use serde_json::Value;
 use std::io::Read;
-use std::path::Path;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 use util::*;
-
-fn records(log: &Path) -> Vec<Value> {
-    std::fs::read_to_string(log)
-        .unwrap_or_default()
-        .lines()
-        .filter_map(|l| serde_json::from_str(l).ok())
-        .collect()
-}
 
 /// Processes whose command line contains `needle`.
 fn procs_with(needle: &str) -> Vec<u32> {

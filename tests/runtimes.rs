@@ -8,10 +8,8 @@ use std::path::{Path, PathBuf};
 use util::*;
 
 fn start_record(log: &Path) -> Value {
-    std::fs::read_to_string(log)
-        .expect("audit log")
-        .lines()
-        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+    records(log)
+        .into_iter()
         .rfind(|r| r["type"] == "session.start")
         .expect("a session.start record")
 }

@@ -206,3 +206,12 @@ pub fn sup_env(who: As, cwd: &Path, args: &[&str], env: &[(&str, &str)]) -> Run 
         out,
     }
 }
+
+/// The records of a JSON Lines audit log (unparsable lines skipped).
+pub fn records(log: &Path) -> Vec<serde_json::Value> {
+    std::fs::read_to_string(log)
+        .unwrap_or_default()
+        .lines()
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .collect()
+}
