@@ -302,7 +302,11 @@ fn host_failure(e: host::HostError) -> Failure {
 /// For a `[wasm]` runtime, `MODULE.wasm ARGS` becomes the engine's command
 /// line, after the module's imports are checked against the declared
 /// capabilities (refused: exit 126). Other runtimes keep the command.
-fn wasm_command(loaded: &manifest::LoadedManifest, a: &PlanArgs) -> Result<Vec<String>, Failure> {
+fn wasm_command(
+    loaded: &manifest::LoadedManifest,
+    a: &PlanArgs,
+    net: manifest::NetMode,
+) -> Result<Vec<String>, Failure> {
     let cwd = std::env::current_dir().map_err(|e| host_failure(host::HostError::Cwd(e)))?;
     let home = host::home_dir(nix::unistd::geteuid().as_raw());
     let Some((kind, _, engine)) = host::find_engine(loaded, &cwd, &home).map_err(host_failure)?
@@ -311,12 +315,6 @@ fn wasm_command(loaded: &manifest::LoadedManifest, a: &PlanArgs) -> Result<Vec<S
     };
     let module = host::absolute(Path::new(&a.command[0]), &cwd);
     let info = wasm::inspect_file(&module).map_err(bad)?;
-    let mut net = loaded.manifest.net.mode;
-    for n in &a.net {
-        let mut o = NetOverride::default();
-        o.add(n).map_err(bad)?;
-        net = o.mode.unwrap_or(net);
-    }
     let declared = wasm::declared(
         &loaded.manifest,
         !a.allow_read.is_empty(),
@@ -371,14 +369,18 @@ fn build_plan(a: &PlanArgs, dry_run: bool) -> Result<(Plan, Policies), Failure> 
         dir: a.runtimes_dir.clone(),
     };
     let loaded = manifest::load(&src, &a.runtime, &policies.group_names()).map_err(bad)?;
-    let command = wasm_command(&loaded, a)?;
-    let facts = host::gather(&loaded, &command).map_err(host_failure)?;
     let mut net = None;
     for n in &a.net {
         net.get_or_insert_with(NetOverride::default)
             .add(n)
             .map_err(bad)?;
     }
+    let net_mode = net
+        .as_ref()
+        .and_then(|o: &NetOverride| o.mode)
+        .unwrap_or(loaded.manifest.net.mode);
+    let command = wasm_command(&loaded, a, net_mode)?;
+    let facts = host::gather(&loaded, &command).map_err(host_failure)?;
     let abs = |v: &[PathBuf], flag: &str| -> Result<Vec<PathBuf>, Failure> {
         v.iter()
             .map(|p| {

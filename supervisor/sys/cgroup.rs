@@ -91,23 +91,10 @@ impl PidsCgroup {
             .map_err(io("opening", &tasks))
     }
 
-    /// Whether `pid` is a member (its /proc cgroup line names this cgroup).
+    /// Whether `pid` is a member (its /proc cgroup file names this cgroup).
     pub fn contains(&self, pid: i32) -> bool {
-        let name = self
-            .path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned());
-        let Some(name) = name else { return false };
         std::fs::read_to_string(format!("/proc/{pid}/cgroup"))
-            .map(|t| {
-                t.lines().any(|l| {
-                    let mut f = l.splitn(3, ':').skip(1);
-                    let controllers = f.next().unwrap_or("");
-                    let path = f.next().unwrap_or("");
-                    controllers.split(',').any(|c| c == "pids")
-                        && path.ends_with(&format!("/{name}"))
-                })
-            })
+            .map(|t| member(&t, self.version, &self.path))
             .unwrap_or(false)
     }
 
@@ -123,6 +110,24 @@ impl PidsCgroup {
             .find_map(|l| l.strip_prefix("max "))
             .and_then(|v| v.trim().parse().ok())
     }
+}
+
+/// Whether a /proc/PID/cgroup text places the process in `path`: the line of
+/// the pids hierarchy (v1: `N:pids:/x`; v2: `0::/x`) ends with its name.
+fn member(proc_cgroup: &str, version: &str, path: &Path) -> bool {
+    let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
+        return false;
+    };
+    proc_cgroup.lines().any(|l| {
+        let mut f = l.splitn(3, ':').skip(1);
+        let (controllers, at) = (f.next().unwrap_or(""), f.next().unwrap_or(""));
+        let hierarchy = if version == "v2" {
+            controllers.is_empty()
+        } else {
+            controllers.split(',').any(|c| c == "pids")
+        };
+        hierarchy && at.ends_with(&format!("/{name}"))
+    })
 }
 
 impl Drop for PidsCgroup {
@@ -142,6 +147,17 @@ impl Drop for PidsCgroup {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn membership_is_read_from_the_pids_line() {
+        let p = Path::new("/sys/fs/cgroup/pids/phase1-ab");
+        let v1 = "9:name=systemd:/\n8:pids:/phase1-ab\n7:blkio:/\n0::/\n";
+        assert!(member(v1, "v1", p));
+        assert!(!member("8:pids:/\n0::/phase1-ab\n", "v1", p));
+        assert!(member("0::/phase1-ab\n", "v2", p));
+        assert!(!member("0::/phase1-abc\n", "v2", p));
+        assert!(!member("8:pids:/other\n", "v1", p));
+    }
 
     #[test]
     fn fake_v1_root_is_used() {
