@@ -439,7 +439,7 @@ fn cmd_run(a: RunArgs) -> Result<i32, Failure> {
         )));
     }
     if let Some(w) = &adm.warning {
-        eprintln!("phase1-supervise: warning: {w}");
+        report::say(&format!("phase1-supervise: warning: {w}\n"));
     }
     let run_id = plan
         .home
@@ -1148,6 +1148,14 @@ pub fn main() -> i32 {
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
         )
         .try_init();
+    if !matches!(cli.cmd, Cmd::Run(_)) {
+        // Commands that only print end quietly when their reader goes away
+        // (`logs show | head`), as other Unix tools do. `run` keeps SIGPIPE
+        // ignored: the supervisor must outlive a closed stderr.
+        // SAFETY: setting a signal disposition to SIG_DFL passes no handler
+        // code and no memory; no other thread exists yet.
+        unsafe { libc::signal(libc::SIGPIPE, libc::SIG_DFL) };
+    }
     let result = match cli.cmd {
         Cmd::Run(a) => cmd_run(a),
         Cmd::Explain(a) => cmd_explain(a),

@@ -467,7 +467,8 @@ pub fn line(r: &Rec) -> String {
             s(r, "capability"),
             detail(r)
         ),
-        _ => String::new(),
+        // notice, log.continued and any later type: its message.
+        _ => s(r, "message").to_string(),
     };
     format!(
         "{:>4}  {}  {:<13} {}",

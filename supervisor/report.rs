@@ -437,15 +437,25 @@ pub fn how(o: &RunOutcome) -> String {
     }
 }
 
+/// Write to stderr, ignoring failure: a closed stderr must not bring the
+/// supervisor down while a sandbox runs (the audit log is the record).
+pub fn say(text: &str) {
+    use std::io::Write;
+    let _ = std::io::stderr().write_all(text.as_bytes());
+}
+
 /// Print the header to stderr.
 pub fn print_header(h: &RunHeader, json: bool) {
     if json {
-        eprintln!("{}", serde_json::to_string(&h.facts).unwrap_or_default());
+        say(&format!(
+            "{}\n",
+            serde_json::to_string(&h.facts).unwrap_or_default()
+        ));
     } else {
-        eprint!(
+        say(&format!(
             "phase1-supervise: sandboxed run\n{}",
             indent(&rows(&h.rows))
-        );
+        ));
     }
 }
 
@@ -467,7 +477,7 @@ pub fn print_footer(o: &RunOutcome, json: bool) {
             "by_capability": o.counts.by_capability, "audit_log": o.audit.0, "session": o.audit.1,
             "status": if o.exit_code == 0 { "ok" } else { "failed" },
         });
-        eprintln!("{v}");
+        say(&format!("{v}\n"));
     } else {
         let mut r = vec![("workload".to_string(), how)];
         if o.dry_run {
@@ -514,7 +524,10 @@ pub fn print_footer(o: &RunOutcome, json: bool) {
             },
         ));
         r.push(("exit".into(), o.exit_code.to_string()));
-        eprint!("phase1-supervise: run ended\n{}", indent(&rows(&r)));
+        say(&format!(
+            "phase1-supervise: run ended\n{}",
+            indent(&rows(&r))
+        ));
     }
 }
 

@@ -566,10 +566,14 @@ fn supervise(
                     monitor.workload_exit(e)?;
                 }
                 Ok((ToParent::ExecFailed { error, .. }, _)) => {
-                    eprintln!("phase1-supervise: exec failed inside the sandbox: {error}");
+                    report::say(&format!(
+                        "phase1-supervise: exec failed inside the sandbox: {error}\n"
+                    ));
                 }
                 Ok((ToParent::Failed { step, error }, _)) => {
-                    eprintln!("phase1-supervise: sandbox failed at {step}: {error}");
+                    report::say(&format!(
+                        "phase1-supervise: sandbox failed at {step}: {error}\n"
+                    ));
                 }
                 Ok(_) => {}
                 Err(_) => chan_open = false,

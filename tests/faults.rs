@@ -292,3 +292,58 @@ fn a_log_rotated_mid_run_loses_nothing() {
             .expect_stdout("status");
     }
 }
+
+#[test]
+fn a_reader_that_goes_away_ends_logs_quietly() {
+    use std::os::unix::process::ExitStatusExt;
+    require_root();
+    let dir = workdir("epipe", As::Root);
+    let log = dir.join("audit.jsonl");
+    let ls = log.to_string_lossy().into_owned();
+    sup(
+        As::Root,
+        &dir,
+        &[
+            "run",
+            "-q",
+            "--audit-log",
+            &ls,
+            "--",
+            "sh",
+            "-c",
+            "for i in $(seq 300); do /bin/true; done",
+        ],
+    )
+    .expect_code(0);
+    let mut child = command(As::Root, &dir, &["logs", "--audit-log", &ls, "sessions"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    drop(child.stdout.take());
+    let out = child.wait_with_output().expect("wait");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!err.contains("panicked"), "{err}");
+    assert!(
+        out.status.signal() == Some(libc::SIGPIPE) || out.status.success(),
+        "{:?} {err}",
+        out.status
+    );
+    // A long listing, read one line only.
+    let mut child = command(As::Root, &dir, &["logs", "--audit-log", &ls, "spawns"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let mut first = [0u8; 16];
+    child
+        .stdout
+        .take()
+        .expect("stdout")
+        .read_exact(&mut first)
+        .expect("read");
+    let out = child.wait_with_output().expect("wait");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!err.contains("panicked"), "{err}");
+    assert_eq!(out.status.signal(), Some(libc::SIGPIPE), "{err}");
+}
