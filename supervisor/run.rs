@@ -655,10 +655,17 @@ fn supervise(
     // record of its release too (it is freed later, from a work queue).
     if let Some(k) = kaudit {
         let marker = k.send_marker(&format!("{}", s.pid)).is_ok();
-        let until = Instant::now() + Duration::from_millis(1000);
+        let now = Instant::now();
+        let until = now + Duration::from_millis(1000);
+        // Without a marker (the kernel refused it), give late records 20 ms.
+        let blind_until = now + Duration::from_millis(if marker { 0 } else { 20 });
         loop {
             drain_audit(monitor)?;
-            let marked = !marker || k.drained();
+            let marked = if marker {
+                k.drained()
+            } else {
+                Instant::now() >= blind_until
+            };
             if marked && (!monitor.saw_domain() || monitor.domain_released) {
                 break;
             }
