@@ -337,7 +337,7 @@ pub fn run(plan: &Plan, policies: &Policies, opts: &RunOptions) -> Result<RunOut
         .to_string(),
     };
     let (started, setup, listener) = start(plan, opts, kaudit.is_some())?;
-    // PHASE1_NO_SYNC_WAKEUP=1 exists for scripts/bench.sh to measure the difference.
+    // PHASE1_NO_SYNC_WAKEUP=1 exists for scripts/bench to measure the difference.
     if std::env::var("PHASE1_NO_SYNC_WAKEUP").as_deref() != Ok("1") {
         if let Err(e) = crate::sys::notify::set_sync_wakeup(&listener) {
             tracing::warn!("{e}; notifications take the slower wake-up path");
