@@ -167,36 +167,32 @@ fn start(
         kill_and_reap(pid);
         return Err(e.into());
     }
-    let mut join_cgroup: Option<std::fs::File> = None;
-    let (cgroup, pids_status) = match plan.pids.mechanism {
+    let (cgroup, pids_status, join_cgroup) = match plan.pids.mechanism {
         PidsMechanism::RlimitNproc => (
             None,
             format!(
                 "{} (RLIMIT_NPROC of uid {}, counts all its processes)",
                 plan.pids.max, plan.id_map.uid
             ),
+            None,
         ),
         PidsMechanism::Cgroup => {
-            // v1: the init moves itself in (see PidsCgroup::open_tasks); v2: added here.
-            match PidsCgroup::create(&opts.cgroup_root, &opts.run_id, plan.pids.max).and_then(
-                |cg| match cg.open_tasks()? {
-                    Some(f) => {
-                        join_cgroup = Some(f);
-                        Ok(cg)
-                    }
-                    None => cg.add(pid.as_raw()).map(|_| cg),
-                },
-            ) {
-                Ok(cg) => {
+            // v1: the init moves itself in with the file `enter` returns.
+            match PidsCgroup::create(&opts.cgroup_root, &opts.run_id, plan.pids.max)
+                .and_then(|cg| cg.enter(pid.as_raw()).map(|tasks| (cg, tasks)))
+            {
+                Ok((cg, tasks)) => {
                     let s = format!(
                         "{} (cgroup {} pids.max at {}, includes the sandbox init)",
                         plan.pids.max,
                         cg.version,
                         cg.path.display()
                     );
-                    (Some(cg), s)
+                    (Some(cg), s, tasks)
                 }
-                Err(e) if plan.best_effort => (None, format!("NOT ENFORCED (--best-effort): {e}")),
+                Err(e) if plan.best_effort => {
+                    (None, format!("NOT ENFORCED (--best-effort): {e}"), None)
+                }
                 Err(e) => {
                     kill_and_reap(pid);
                     return Err(RunError::Layer {

@@ -94,17 +94,16 @@ fn short_storage(paths: &[toml::Spanned<String>]) -> String {
     .into()
 }
 
-/// Where the paths of one access live: host storage (declared paths), the
-/// sandbox's private scratch (tmpfs HOME and /tmp), or both.
-fn storage(paths: &[toml::Spanned<String>], scratch: bool) -> String {
-    match (paths.is_empty(), scratch) {
-        (true, true) => "sandbox scratch only (private tmpfs HOME and /tmp, gone at exit)".into(),
-        (true, false) => "none beyond the system trees".into(),
-        (false, true) => format!(
+/// Where the paths of one access live: the sandbox's private scratch (tmpfs
+/// HOME and /tmp) always, and the declared paths on host storage.
+fn storage(paths: &[toml::Spanned<String>]) -> String {
+    if paths.is_empty() {
+        "sandbox scratch only (private tmpfs HOME and /tmp, gone at exit)".into()
+    } else {
+        format!(
             "both: host storage ({}) and sandbox scratch (private tmpfs HOME and /tmp)",
             list(paths)
-        ),
-        (false, false) => format!("host storage ({})", list(paths)),
+        )
     }
 }
 
@@ -168,19 +167,20 @@ pub fn card(l: &LoadedManifest) -> Card {
         ),
     };
     let readable = [m.fs.read.clone(), m.fs.write.clone(), m.fs.exec.clone()].concat();
+    let (reads, writes) = (storage(&readable), storage(&m.fs.write));
     let mut capabilities = vec![
         CapabilityRow {
             capability: "fs.read",
             granted: true,
             short: short_storage(&readable),
-            scope: format!("{}; system trees read-only", storage(&readable, true)),
+            scope: format!("{reads}; system trees read-only"),
             guard: "Landlock (read rights), private mount namespace".into(),
         },
         CapabilityRow {
             capability: "fs.write",
             granted: true,
             short: short_storage(&m.fs.write),
-            scope: storage(&m.fs.write, true),
+            scope: writes.clone(),
             guard: "Landlock (write rights only beneath these paths); RLIMIT_FSIZE".into(),
         },
         CapabilityRow {
@@ -237,11 +237,7 @@ pub fn card(l: &LoadedManifest) -> Card {
         admission: admission_text(m.maturity, m.host),
         manifest: l.file.clone(),
         executes,
-        files: format!(
-            "reads: {}; writes: {}",
-            storage(&readable, true),
-            storage(&m.fs.write, true)
-        ),
+        files: format!("reads: {}; writes: {}", reads, writes),
         touches_host: match (m.host, m.fs.write.is_empty(), m.net.mode) {
             (false, true, NetMode::None) => "no".into(),
             (h, w, n) => {

@@ -72,15 +72,17 @@ impl PidsCgroup {
         Ok(cg)
     }
 
-    /// Move a process into the cgroup.
-    /// For a v1 hierarchy, the cgroup's `tasks` file opened for writing: the
-    /// sandbox init writes "0" to it to move itself in. Moving a single
-    /// thread that way skips the global threadgroup lock whose writers wait
-    /// for an RCU grace period (about 15 ms per run here), which writing a
-    /// pid to `cgroup.procs` from outside takes. `None` for v2, where
-    /// [`PidsCgroup::add`] is used.
-    pub fn open_tasks(&self) -> Result<Option<std::fs::File>, CgroupError> {
+    /// Put the sandbox init (`pid`, still single-threaded) in the cgroup.
+    /// v2: its pid is written to `cgroup.procs` here, and `None` returned.
+    /// v1: the cgroup's `tasks` file is returned, opened for writing; the init
+    /// writes "0" to it to move itself in. Moving a single thread that way
+    /// skips the global threadgroup lock whose writers wait for an RCU grace
+    /// period (10-20 ms per run here), which writing a pid to `cgroup.procs`
+    /// from outside takes.
+    pub fn enter(&self, pid: i32) -> Result<Option<std::fs::File>, CgroupError> {
         if self.version != "v1" {
+            let procs = self.path.join("cgroup.procs");
+            std::fs::write(&procs, pid.to_string()).map_err(io("writing", &procs))?;
             return Ok(None);
         }
         let tasks = self.path.join("tasks");
@@ -96,11 +98,6 @@ impl PidsCgroup {
         std::fs::read_to_string(format!("/proc/{pid}/cgroup"))
             .map(|t| member(&t, self.version, &self.path))
             .unwrap_or(false)
-    }
-
-    pub fn add(&self, pid: i32) -> Result<(), CgroupError> {
-        let procs = self.path.join("cgroup.procs");
-        std::fs::write(&procs, pid.to_string()).map_err(io("writing", &procs))
     }
 
     /// How often fork failed because of the limit (`pids.events` max count), if known.
